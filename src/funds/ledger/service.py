@@ -1,0 +1,584 @@
+"""Posting API: open accounts, post entries (one or a batch), reverse, balances, history.
+
+Every write runs inside the caller's unit of work and flushes, never commits. Writes are
+serialised on the chain head: on PostgreSQL the touched accounts are locked ``FOR UPDATE``
+in id order and then the chain-head row; on SQLite the unit of work already holds the
+write lock (``BEGIN IMMEDIATE``). Under that lock the balance rules are checked, the
+entry gets the next id and its hash, and postings, running balances and per-day balances
+are written together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlmodel import Session
+
+from funds.db import is_sqlite, table_of
+from funds.ledger.errors import (
+    AccountMismatch,
+    AlreadyReversed,
+    BalanceRuleBroken,
+    IdempotencyConflict,
+    InvalidAmount,
+    UnbalancedEntry,
+    UnknownAccount,
+    UnknownEntry,
+)
+from funds.ledger.hashing import (
+    GENESIS,
+    canonical_entry,
+    canonical_links,
+    chain_hash,
+    request_digest,
+)
+from funds.ledger.models import (
+    Account,
+    AccountKind,
+    BalanceRule,
+    ChainHead,
+    DailyBalance,
+    Entry,
+    Posting,
+)
+from funds.money import format_yuan
+
+ACCOUNTS = table_of(Account)
+ENTRIES = table_of(Entry)
+POSTINGS = table_of(Posting)
+DAILY = table_of(DailyBalance)
+CHAIN = table_of(ChainHead)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One posting of an entry to be made: ``amount`` 分 on the account ``account``."""
+
+    account: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class EntryRequest:
+    """An entry to post. ``request`` is what the idempotency hash covers (default: all)."""
+
+    kind: str
+    effective_date: date
+    legs: Sequence[Leg]
+    actor: str
+    memo: str = ""
+    voucher: str | None = None
+    idempotency_key: str | None = None
+    links: Mapping[str, Any] = field(default_factory=dict)
+    request: Mapping[str, Any] | None = None
+    reverses_id: int | None = None
+
+    def digest(self) -> str:
+        """Return the hash of what this request asks for."""
+        if self.request is not None:
+            return request_digest(self.request)
+        return request_digest(
+            {
+                "kind": self.kind,
+                "effective_date": self.effective_date.isoformat(),
+                "legs": [[leg.account, leg.amount] for leg in self.legs],
+                "memo": self.memo,
+                "voucher": self.voucher,
+                "links": dict(self.links),
+                "reverses_id": self.reverses_id,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """An entry as stored. ``replayed`` is true when an idempotent retry returned it."""
+
+    id: int
+    kind: str
+    effective_date: date
+    hash: str
+    legs: tuple[Leg, ...]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One posting in an account's history, with the balance after it (by effective date)."""
+
+    entry_id: int
+    effective_date: date
+    kind: str
+    memo: str
+    voucher: str | None
+    amount: int
+    balance: int
+
+
+@dataclass
+class _AccountState:
+    id: int
+    code: str
+    rule: BalanceRule
+    balance: int
+
+
+class Ledger:
+    """The posting API over one session (one unit of work)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[str, int] = {}
+
+    # -- accounts -----------------------------------------------------------------
+
+    def open_account(self, code: str, kind: AccountKind, rule: BalanceRule, name: str = "") -> int:
+        """Return the id of account ``code``, creating it if new; kind and rule must match."""
+        row = (
+            self.session.connection()
+            .execute(
+                select(ACCOUNTS.c.id, ACCOUNTS.c.kind, ACCOUNTS.c.rule).where(
+                    ACCOUNTS.c.code == code
+                )
+            )
+            .first()
+        )
+        if row is not None:
+            if (row.kind, row.rule) != (str(kind), str(rule)):
+                raise AccountMismatch(
+                    f"account {code!r} exists as {row.kind}/{row.rule}, not {kind}/{rule}",
+                    account=code,
+                )
+            self._ids[code] = row.id
+            return int(row.id)
+        result = self.session.connection().execute(
+            insert(ACCOUNTS).values(
+                code=code,
+                name=name,
+                kind=str(kind),
+                rule=str(rule),
+                balance=0,
+                created_at=_now(),
+            )
+        )
+        inserted = result.inserted_primary_key
+        assert inserted is not None
+        account_id = int(inserted[0])
+        self._ids[code] = account_id
+        return account_id
+
+    def account_id(self, code: str) -> int:
+        """Return the id of account ``code`` or raise :class:`UnknownAccount`."""
+        if code in self._ids:
+            return self._ids[code]
+        found = (
+            self.session.connection()
+            .execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.code == code))
+            .scalar()
+        )
+        if found is None:
+            raise UnknownAccount(code)
+        self._ids[code] = int(found)
+        return int(found)
+
+    def has_account(self, code: str) -> bool:
+        """Tell whether account ``code`` exists."""
+        try:
+            self.account_id(code)
+        except UnknownAccount:
+            return False
+        return True
+
+    # -- posting ------------------------------------------------------------------
+
+    def post(self, request: EntryRequest) -> PostedEntry:
+        """Post one entry; an idempotent retry returns the first entry with ``replayed``."""
+        return self.post_batch([request])[0]
+
+    def post_batch(self, requests: Sequence[EntryRequest]) -> list[PostedEntry]:
+        """Post entries atomically, in order: all are written or none (an error is raised)."""
+        for request in requests:
+            _validate(request)
+        codes = sorted({leg.account for r in requests for leg in r.legs})
+        states = self._lock_accounts(codes)
+        head_id, head_hash = self._lock_chain()
+        replays = self._find_replays(requests)
+        seen_keys: dict[str, int] = {}
+        posted: list[PostedEntry] = []
+        entry_rows: list[dict[str, Any]] = []
+        posting_rows: list[dict[str, Any]] = []
+        daily: dict[tuple[int, date], list[int]] = {}
+        recorded_at = _now()
+        for request in requests:
+            key = request.idempotency_key
+            if key is not None and key in replays:
+                posted.append(self._replay(request, replays[key]))
+                continue
+            if key is not None and key in seen_keys:
+                raise IdempotencyConflict(
+                    f"idempotency key {key!r} appears twice in one batch", key=key
+                )
+            _apply_rules(request, states)
+            head_id += 1
+            if key is not None:
+                seen_keys[key] = head_id
+            links = canonical_links(request.links)
+            digest = request.digest()
+            row: dict[str, Any] = {
+                "id": head_id,
+                "kind": request.kind,
+                "effective_date": request.effective_date,
+                "recorded_at": recorded_at,
+                "actor": request.actor,
+                "memo": request.memo,
+                "voucher": request.voucher,
+                "idempotency_key": key,
+                "request_hash": digest,
+                "reverses_id": request.reverses_id,
+                "links": links,
+                "prev_hash": head_hash,
+            }
+            canonical = canonical_entry(
+                entry_id=head_id,
+                kind=request.kind,
+                effective_date=request.effective_date,
+                recorded_at=recorded_at,
+                actor=request.actor,
+                memo=request.memo,
+                voucher=request.voucher,
+                idempotency_key=key,
+                request_hash=digest,
+                reverses_id=request.reverses_id,
+                links=links,
+                postings=[(leg.account, leg.amount) for leg in request.legs],
+            )
+            head_hash = chain_hash(head_hash, canonical)
+            row["hash"] = head_hash
+            entry_rows.append(row)
+            for leg in request.legs:
+                account_id = states[leg.account].id
+                posting_rows.append(
+                    {
+                        "entry_id": head_id,
+                        "account_id": account_id,
+                        "amount": leg.amount,
+                        "effective_date": request.effective_date,
+                    }
+                )
+                bucket = daily.setdefault((account_id, request.effective_date), [0, 0])
+                bucket[0] += leg.amount
+                bucket[1] += 1
+            posted.append(
+                PostedEntry(
+                    id=head_id,
+                    kind=request.kind,
+                    effective_date=request.effective_date,
+                    hash=head_hash,
+                    legs=tuple(request.legs),
+                )
+            )
+        if entry_rows:
+            self._write(entry_rows, posting_rows, daily, states, head_id, head_hash)
+        return posted
+
+    def reverse(
+        self,
+        entry_id: int,
+        *,
+        actor: str,
+        memo: str,
+        effective_date: date | None = None,
+        idempotency_key: str | None = None,
+        kind: str = "reversal",
+    ) -> PostedEntry:
+        """Post the mirror image of entry ``entry_id``; an entry can be reversed once."""
+        original = self.session.get(Entry, entry_id)
+        if original is None:
+            raise UnknownEntry(entry_id)
+        if original.reverses_id is not None:
+            raise AlreadyReversed(
+                f"entry #{entry_id} is itself a reversal; post the original again instead",
+                entry=entry_id,
+            )
+        request = EntryRequest(
+            kind=kind,
+            effective_date=effective_date or original.effective_date,
+            legs=[Leg(leg.account, -leg.amount) for leg in self.legs_of(entry_id)],
+            actor=actor,
+            memo=memo,
+            idempotency_key=idempotency_key,
+            links={"reverses": entry_id},
+            reverses_id=entry_id,
+        )
+        if idempotency_key is None or not self._find_replays([request]):
+            reversal = self.reversal_of(entry_id)
+            if reversal is not None:
+                raise AlreadyReversed(
+                    f"entry #{entry_id} was already reversed by entry #{reversal}",
+                    entry=entry_id,
+                    reversal=reversal,
+                )
+        return self.post(request)
+
+    def reversal_of(self, entry_id: int) -> int | None:
+        """Return the id of the entry that reverses ``entry_id``, if any."""
+        found = (
+            self.session.connection()
+            .execute(select(ENTRIES.c.id).where(ENTRIES.c.reverses_id == entry_id))
+            .scalar()
+        )
+        return None if found is None else int(found)
+
+    def legs_of(self, entry_id: int) -> list[Leg]:
+        """Return the postings of entry ``entry_id`` in posting order."""
+        rows = self.session.connection().execute(
+            select(ACCOUNTS.c.code, POSTINGS.c.amount)
+            .join(ACCOUNTS, ACCOUNTS.c.id == POSTINGS.c.account_id)
+            .where(POSTINGS.c.entry_id == entry_id)
+            .order_by(POSTINGS.c.id)
+        )
+        return [Leg(code, int(amount)) for code, amount in rows]
+
+    # -- queries ------------------------------------------------------------------
+
+    def balance(self, code: str, as_of: date | None = None) -> int:
+        """Return the balance of ``code`` in 分: now, or over postings effective ≤ ``as_of``."""
+        account_id = self.account_id(code)
+        conn = self.session.connection()
+        if as_of is None:
+            value = conn.execute(
+                select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == account_id)
+            ).scalar()
+        else:
+            value = conn.execute(
+                select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
+                    DAILY.c.account_id == account_id, DAILY.c.day <= as_of
+                )
+            ).scalar()
+        return int(value or 0)
+
+    def balances(self, prefix: str, as_of: date | None = None) -> dict[str, int]:
+        """Return the balance of every account whose code starts with ``prefix``."""
+        conn = self.session.connection()
+        like = prefix.replace("%", r"\%").replace("_", r"\_") + "%"
+        if as_of is None:
+            rows = conn.execute(
+                select(ACCOUNTS.c.code, ACCOUNTS.c.balance).where(
+                    ACCOUNTS.c.code.like(like, escape="\\")
+                )
+            )
+        else:
+            rows = conn.execute(
+                select(ACCOUNTS.c.code, func.coalesce(func.sum(DAILY.c.delta), 0))
+                .select_from(ACCOUNTS)
+                .outerjoin(DAILY, (DAILY.c.account_id == ACCOUNTS.c.id) & (DAILY.c.day <= as_of))
+                .where(ACCOUNTS.c.code.like(like, escape="\\"))
+                .group_by(ACCOUNTS.c.code)
+            )
+        return {code: int(value) for code, value in rows}
+
+    def history(
+        self, code: str, start: date | None = None, end: date | None = None
+    ) -> list[HistoryLine]:
+        """Return the postings of ``code`` effective in ``[start, end]`` with running balances."""
+        account_id = self.account_id(code)
+        opening = 0
+        if start is not None:
+            opening = self.balance(code, as_of=date.fromordinal(start.toordinal() - 1))
+        query = (
+            select(
+                POSTINGS.c.entry_id,
+                POSTINGS.c.effective_date,
+                ENTRIES.c.kind,
+                ENTRIES.c.memo,
+                ENTRIES.c.voucher,
+                POSTINGS.c.amount,
+            )
+            .join(ENTRIES, ENTRIES.c.id == POSTINGS.c.entry_id)
+            .where(POSTINGS.c.account_id == account_id)
+            .order_by(POSTINGS.c.effective_date, POSTINGS.c.id)
+        )
+        if start is not None:
+            query = query.where(POSTINGS.c.effective_date >= start)
+        if end is not None:
+            query = query.where(POSTINGS.c.effective_date <= end)
+        lines = []
+        running = opening
+        for row in self.session.connection().execute(query):
+            running += int(row.amount)
+            lines.append(
+                HistoryLine(
+                    entry_id=int(row.entry_id),
+                    effective_date=row.effective_date,
+                    kind=row.kind,
+                    memo=row.memo,
+                    voucher=row.voucher,
+                    amount=int(row.amount),
+                    balance=running,
+                )
+            )
+        return lines
+
+    def entry(self, entry_id: int) -> Entry:
+        """Return the stored entry ``entry_id``."""
+        found = self.session.get(Entry, entry_id)
+        if found is None:
+            raise UnknownEntry(entry_id)
+        return found
+
+    def head(self) -> tuple[int, str]:
+        """Return the newest entry's id (0 when empty) and hash: the ledger's fingerprint."""
+        row = (
+            self.session.connection()
+            .execute(select(CHAIN.c.last_entry_id, CHAIN.c.last_hash).where(CHAIN.c.id == 1))
+            .first()
+        )
+        if row is None:
+            return 0, GENESIS
+        return int(row.last_entry_id or 0), str(row.last_hash)
+
+    # -- internals ----------------------------------------------------------------
+
+    def _lock_accounts(self, codes: Sequence[str]) -> dict[str, _AccountState]:
+        query = (
+            select(ACCOUNTS.c.id, ACCOUNTS.c.code, ACCOUNTS.c.rule, ACCOUNTS.c.balance)
+            .where(ACCOUNTS.c.code.in_(codes))
+            .order_by(ACCOUNTS.c.id)
+        )
+        if not is_sqlite(self.session):
+            query = query.with_for_update()
+        states = {
+            row.code: _AccountState(row.id, row.code, BalanceRule(row.rule), int(row.balance))
+            for row in self.session.connection().execute(query)
+        }
+        for code in codes:
+            if code not in states:
+                raise UnknownAccount(code)
+        return states
+
+    def _lock_chain(self) -> tuple[int, str]:
+        query = select(CHAIN.c.last_entry_id, CHAIN.c.last_hash).where(CHAIN.c.id == 1)
+        if not is_sqlite(self.session):
+            query = query.with_for_update()
+        row = self.session.connection().execute(query).first()
+        if row is None:
+            raise RuntimeError("ledger chain head is missing: run `funds init`")
+        return int(row.last_entry_id or 0), str(row.last_hash)
+
+    def _find_replays(self, requests: Iterable[EntryRequest]) -> dict[str, tuple[int, str]]:
+        keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
+        if not keys:
+            return {}
+        rows = self.session.connection().execute(
+            select(ENTRIES.c.idempotency_key, ENTRIES.c.id, ENTRIES.c.request_hash).where(
+                ENTRIES.c.idempotency_key.in_(keys)
+            )
+        )
+        return {row.idempotency_key: (int(row.id), row.request_hash) for row in rows}
+
+    def _replay(self, request: EntryRequest, found: tuple[int, str]) -> PostedEntry:
+        entry_id, stored_hash = found
+        if stored_hash != request.digest():
+            raise IdempotencyConflict(
+                f"idempotency key {request.idempotency_key!r} was used for a different request"
+                f" (entry #{entry_id})",
+                key=request.idempotency_key,
+                entry=entry_id,
+            )
+        stored = self.entry(entry_id)
+        return PostedEntry(
+            id=entry_id,
+            kind=stored.kind,
+            effective_date=stored.effective_date,
+            hash=stored.hash,
+            legs=tuple(self.legs_of(entry_id)),
+            replayed=True,
+        )
+
+    def _write(
+        self,
+        entry_rows: list[dict[str, Any]],
+        posting_rows: list[dict[str, Any]],
+        daily: dict[tuple[int, date], list[int]],
+        states: dict[str, _AccountState],
+        head_id: int,
+        head_hash: str,
+    ) -> None:
+        conn = self.session.connection()
+        conn.execute(insert(ENTRIES), entry_rows)
+        conn.execute(insert(POSTINGS), posting_rows)
+        conn.execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.id == bindparam("account_id"))
+            .values(balance=bindparam("new_balance")),
+            [{"account_id": s.id, "new_balance": s.balance} for s in states.values()],
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ledger_daily_balance (account_id, day, delta, postings)"
+                " VALUES (:account_id, :day, :delta, :postings)"
+                " ON CONFLICT (account_id, day) DO UPDATE SET"
+                " delta = ledger_daily_balance.delta + excluded.delta,"
+                " postings = ledger_daily_balance.postings + excluded.postings"
+            ),
+            [
+                {"account_id": a, "day": d, "delta": v[0], "postings": v[1]}
+                for (a, d), v in sorted(daily.items())
+            ],
+        )
+        conn.execute(
+            update(CHAIN).where(CHAIN.c.id == 1).values(last_entry_id=head_id, last_hash=head_hash)
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _validate(request: EntryRequest) -> None:
+    if len(request.legs) < 2:
+        raise UnbalancedEntry(
+            f"an entry needs at least two postings, got {len(request.legs)}", kind=request.kind
+        )
+    total = 0
+    for leg in request.legs:
+        if isinstance(leg.amount, bool) or not isinstance(leg.amount, int):
+            raise InvalidAmount(
+                f"posting to {leg.account!r}: amount {leg.amount!r} is not integer 分",
+                account=leg.account,
+            )
+        if leg.amount == 0:
+            raise InvalidAmount(f"posting to {leg.account!r}: amount is zero", account=leg.account)
+        total += leg.amount
+    if total != 0:
+        raise UnbalancedEntry(
+            f"postings sum to {format_yuan(total)} 元, not zero", kind=request.kind, total=total
+        )
+
+
+def _apply_rules(request: EntryRequest, states: dict[str, _AccountState]) -> None:
+    """Apply the request's legs to ``states``; raise before changing any when a rule breaks."""
+    changes: dict[str, int] = {}
+    for leg in request.legs:
+        changes[leg.account] = changes.get(leg.account, 0) + leg.amount
+    for code, change in changes.items():
+        state = states[code]
+        after = state.balance + change
+        if (state.rule is BalanceRule.NON_NEGATIVE and after < 0) or (
+            state.rule is BalanceRule.NON_POSITIVE and after > 0
+        ):
+            raise BalanceRuleBroken(
+                f"account {code} holds {format_yuan(state.balance)} 元;"
+                f" a change of {format_yuan(change)} 元 would leave {format_yuan(after)} 元"
+                f" ({state.rule.value.replace('_', '-')})",
+                account=code,
+                balance=state.balance,
+                change=change,
+                rule=str(state.rule),
+            )
+    for code, change in changes.items():
+        states[code].balance += change

@@ -1,0 +1,177 @@
+"""The ledger as the rest of the engine uses it: post, retry, reverse, refuse, query."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from funds.ledger import (
+    AccountKind,
+    AccountMismatch,
+    AlreadyReversed,
+    BalanceRule,
+    BalanceRuleBroken,
+    EntryRequest,
+    IdempotencyConflict,
+    InvalidAmount,
+    Ledger,
+    Leg,
+    UnbalancedEntry,
+    UnknownAccount,
+    verify,
+)
+
+TREASURY = "treasury"
+AVAILABLE = "fund:mfg:2026:available"
+COMMITTED = "award:ADV-2026-0001:committed"
+WAN = 1_000_000
+
+
+@pytest.fixture
+def ledger(session: Session) -> Ledger:
+    book = Ledger(session)
+    book.open_account(TREASURY, AccountKind.EQUITY, BalanceRule.FREE)
+    book.open_account(AVAILABLE, AccountKind.ASSET, BalanceRule.NON_NEGATIVE)
+    book.open_account(COMMITTED, AccountKind.ASSET, BalanceRule.NON_NEGATIVE)
+    return book
+
+
+def move(
+    source: str, target: str, amount: int, *, day: date = date(2026, 1, 5), **kw: object
+) -> EntryRequest:
+    return EntryRequest(
+        kind="test",
+        effective_date=day,
+        legs=[Leg(source, -amount), Leg(target, amount)],
+        actor="officer-a",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_a_budget_moves_money_from_treasury_to_available(ledger: Ledger) -> None:
+    posted = ledger.post(move(TREASURY, AVAILABLE, 8000 * WAN, memo="2026 budget"))
+    assert posted.id >= 1
+    assert ledger.balance(AVAILABLE) == 8000 * WAN
+    assert ledger.balance(TREASURY) == -8000 * WAN
+    assert verify(ledger.session.connection()).ok
+
+
+def test_entries_that_do_not_balance_are_refused(ledger: Ledger) -> None:
+    bad = EntryRequest(
+        kind="test",
+        effective_date=date(2026, 1, 1),
+        legs=[Leg(TREASURY, -100), Leg(AVAILABLE, 99)],
+        actor="a",
+    )
+    with pytest.raises(UnbalancedEntry, match=r"sum to -0\.01"):
+        ledger.post(bad)
+    with pytest.raises(UnbalancedEntry, match="at least two"):
+        ledger.post(
+            EntryRequest(
+                kind="t", effective_date=date(2026, 1, 1), legs=[Leg(TREASURY, 0)], actor="a"
+            )
+        )
+
+
+def test_float_and_zero_amounts_are_refused(ledger: Ledger) -> None:
+    with pytest.raises(InvalidAmount, match="not integer"):
+        ledger.post(move(TREASURY, AVAILABLE, 1.5))  # type: ignore[arg-type]
+    with pytest.raises(InvalidAmount, match="zero"):
+        ledger.post(move(TREASURY, AVAILABLE, 0))
+
+
+def test_an_overdraft_is_refused_naming_the_account_and_changes_nothing(ledger: Ledger) -> None:
+    ledger.post(move(TREASURY, AVAILABLE, 500 * WAN))
+    with pytest.raises(BalanceRuleBroken) as info:
+        ledger.post(move(AVAILABLE, COMMITTED, 500 * WAN + 1))
+    assert AVAILABLE in str(info.value)
+    assert info.value.details["balance"] == 500 * WAN
+    assert ledger.balance(AVAILABLE) == 500 * WAN
+    assert ledger.balance(COMMITTED) == 0
+
+
+def test_unknown_accounts_are_named(ledger: Ledger) -> None:
+    with pytest.raises(UnknownAccount, match="fund:nope"):
+        ledger.post(move(TREASURY, "fund:nope", 1))
+
+
+def test_reopening_an_account_with_another_rule_is_refused(ledger: Ledger) -> None:
+    assert ledger.open_account(AVAILABLE, AccountKind.ASSET, BalanceRule.NON_NEGATIVE) > 0
+    with pytest.raises(AccountMismatch):
+        ledger.open_account(AVAILABLE, AccountKind.ASSET, BalanceRule.FREE)
+
+
+def test_same_key_same_request_returns_the_first_entry(ledger: Ledger) -> None:
+    first = ledger.post(move(TREASURY, AVAILABLE, 100, idempotency_key="k1"))
+    again = ledger.post(move(TREASURY, AVAILABLE, 100, idempotency_key="k1"))
+    assert again.id == first.id
+    assert again.replayed
+    assert not first.replayed
+    assert ledger.balance(AVAILABLE) == 100
+
+
+def test_same_key_different_request_is_a_conflict(ledger: Ledger) -> None:
+    ledger.post(move(TREASURY, AVAILABLE, 100, idempotency_key="k1"))
+    with pytest.raises(IdempotencyConflict, match="different request"):
+        ledger.post(move(TREASURY, AVAILABLE, 101, idempotency_key="k1"))
+    assert ledger.balance(AVAILABLE) == 100
+
+
+def test_a_reversal_points_at_its_entry_and_happens_once(ledger: Ledger) -> None:
+    entry = ledger.post(move(TREASURY, AVAILABLE, 300))
+    reversal = ledger.reverse(entry.id, actor="officer-b", memo="typed the wrong fund")
+    assert ledger.entry(reversal.id).reverses_id == entry.id
+    assert ledger.balance(AVAILABLE) == 0
+    with pytest.raises(AlreadyReversed, match=f"#{reversal.id}"):
+        ledger.reverse(entry.id, actor="officer-b", memo="again")
+    with pytest.raises(AlreadyReversed, match="itself a reversal"):
+        ledger.reverse(reversal.id, actor="officer-b", memo="undo the undo")
+
+
+def test_a_reversal_that_would_overdraw_is_refused(ledger: Ledger) -> None:
+    budget = ledger.post(move(TREASURY, AVAILABLE, 300))
+    ledger.post(move(AVAILABLE, COMMITTED, 200))
+    with pytest.raises(BalanceRuleBroken):
+        ledger.reverse(budget.id, actor="b", memo="budget withdrawn")
+
+
+def test_as_of_balance_and_history_follow_effective_dates(ledger: Ledger) -> None:
+    ledger.post(move(TREASURY, AVAILABLE, 1000, day=date(2026, 1, 10)))
+    ledger.post(move(AVAILABLE, COMMITTED, 300, day=date(2026, 3, 1)))
+    ledger.post(move(TREASURY, AVAILABLE, 50, day=date(2026, 2, 1)))  # back-dated
+    assert ledger.balance(AVAILABLE, as_of=date(2026, 1, 9)) == 0
+    assert ledger.balance(AVAILABLE, as_of=date(2026, 1, 31)) == 1000
+    assert ledger.balance(AVAILABLE, as_of=date(2026, 2, 28)) == 1050
+    assert ledger.balance(AVAILABLE) == 750
+    lines = ledger.history(AVAILABLE, date(2026, 2, 1), date(2026, 12, 31))
+    assert [(line.amount, line.balance) for line in lines] == [(50, 1050), (-300, 750)]
+    assert ledger.balances("fund:mfg:") == {AVAILABLE: 750}
+
+
+def test_a_batch_is_all_or_nothing(ledger: Ledger) -> None:
+    ledger.post(move(TREASURY, AVAILABLE, 100))
+    with pytest.raises(BalanceRuleBroken):
+        ledger.post_batch([move(AVAILABLE, COMMITTED, 60), move(AVAILABLE, COMMITTED, 60)])
+    assert ledger.balance(COMMITTED) == 0
+    posted = ledger.post_batch([move(AVAILABLE, COMMITTED, 60), move(AVAILABLE, COMMITTED, 40)])
+    assert [p.id for p in posted] == [posted[0].id, posted[0].id + 1]
+    assert ledger.balance(AVAILABLE) == 0
+
+
+def test_entries_cannot_be_updated_or_deleted_even_in_sql(ledger: Ledger) -> None:
+    entry = ledger.post(move(TREASURY, AVAILABLE, 100))
+    conn = ledger.session.connection()
+    for statement in (
+        f"UPDATE ledger_entry SET memo = 'x' WHERE id = {entry.id}",
+        f"DELETE FROM ledger_posting WHERE entry_id = {entry.id}",
+        f"UPDATE ledger_posting SET amount = 1 WHERE entry_id = {entry.id}",
+        f"DELETE FROM ledger_entry WHERE id = {entry.id}",
+    ):
+        savepoint = conn.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))
+        savepoint.rollback()
