@@ -1,6 +1,7 @@
 """Imports every table module so that the metadata (and Alembic) sees them all."""
 
+from funds.grants import models as grants_models
 from funds.ledger import models as ledger_models
-from funds.planner import models as planner_models  # noqa: F401
+from funds.planner import models as planner_models
 
-__all__ = ["ledger_models"]
+__all__ = ["grants_models", "ledger_models", "planner_models"]

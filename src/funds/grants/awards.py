@@ -1,0 +1,356 @@
+"""Granting awards and releasing their stages (request by one officer, approve by another).
+
+A grant commits every stage against its planned year's budget in one entry; a release
+moves one stage's commitment to the recipient once its gate holds: the recognition for
+the first stage, a passing assessment for that year for the others (ADV-OPINION §二十一,
+ADV-MEASURES 第十二条, ZONE-GUIDE 评估管理).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from funds.errors import InvalidInput
+from funds.grants import accounts
+from funds.grants.common import (
+    add_months,
+    award_by_code,
+    fund_by_code,
+    fund_code_of,
+    now,
+    recipient_by_code,
+    replayed_entry,
+    require_active,
+    rules_of,
+    stage_of,
+)
+from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChecker, RuleBreach
+from funds.grants.models import Assessment, Award, Stage
+from funds.ledger import EntryRequest, Ledger, Leg
+from funds.money import format_wan, format_yuan
+from funds.policy import Gate, Grade, Programme, ProgrammeRules, rules_for, split_amount
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """A stage as an officer plans it: year, amount in 分 and (optionally) its gate."""
+
+    year: int
+    amount: int
+    gate: Gate | None = None
+
+
+def plan_stages(
+    amount: int, start_year: int, split: tuple[int, ...] | None, rules: ProgrammeRules
+) -> list[StagePlan]:
+    """Split ``amount`` over consecutive years from ``start_year`` (default split 40/30/30)."""
+    percents = split or rules.default_split
+    try:
+        parts = split_amount(amount, percents)
+    except ValueError as error:
+        raise InvalidInput("split", str(error)) from None
+    return [StagePlan(start_year + i, part) for i, part in enumerate(parts)]
+
+
+def grant_award(
+    session: Session,
+    *,
+    programme: Programme | str,
+    recipient: str,
+    fund: str,
+    granted_on: date,
+    actor: str,
+    amount: int | None = None,
+    tier: str = "",
+    stages: list[StagePlan] | None = None,
+    split: tuple[int, ...] | None = None,
+    code: str | None = None,
+    idempotency_key: str | None = None,
+) -> Award:
+    """Grant an award and commit each stage against its year's budget.
+
+    Refused, naming the shortfall, when a year's available budget is too small; refused
+    when an advanced-cluster amount differs from its tier's (1000万 / 500万) or when a
+    zone stage falls after the guideline's validity (2027-12-31).
+    """
+    rules = rules_for(programme)
+    amount = _award_amount(rules, amount, tier)
+    plans = stages or plan_stages(amount, granted_on.year, split, rules)
+    request = {
+        "op": "grant",
+        "programme": str(rules.programme),
+        "recipient": recipient,
+        "fund": fund,
+        "amount": amount,
+        "tier": tier,
+        "granted_on": granted_on.isoformat(),
+        "stages": [[p.year, p.amount, p.gate] for p in plans],
+        "code": code,
+    }
+    earlier = replayed_entry(session, idempotency_key, request)
+    if earlier is not None:
+        return award_by_code(session, _linked_award(earlier.links))
+    _check_stages(rules, amount, plans, granted_on)
+    holder = recipient_by_code(session, recipient)
+    source = fund_by_code(session, fund)
+    code = code or _next_code(session, rules, granted_on.year)
+    if session.exec(select(Award).where(Award.code == code)).first() is not None:
+        raise Duplicate(f"award {code} already exists", award=code)
+    ledger = Ledger(session)
+    _check_budget(ledger, fund, plans)
+    legs: list[Leg] = []
+    for seq, plan in enumerate(plans, start=1):
+        target = accounts.committed(fund, plan.year, code, seq)
+        accounts.open_account(ledger, target)
+        legs += [Leg(accounts.available(fund, plan.year), -plan.amount), Leg(target, plan.amount)]
+    entry = ledger.post(
+        EntryRequest(
+            kind="grant",
+            effective_date=granted_on,
+            legs=legs,
+            actor=actor,
+            memo=f"{rules.name_zh} {code}: {holder.name} {format_wan(amount)}",
+            idempotency_key=idempotency_key,
+            links={"award": code, "recipient": recipient},
+            request=request,
+        )
+    )
+    award = Award(
+        code=code,
+        programme=str(rules.programme),
+        tier=tier,
+        recipient_id=holder.id,  # type: ignore[arg-type]
+        fund_id=source.id,  # type: ignore[arg-type]
+        amount=amount,
+        granted_on=granted_on,
+        recognition_expires=(
+            add_months(granted_on, 12 * rules.recognition_years)
+            if rules.recognition_years
+            else None
+        ),
+        granted_by=actor,
+        recorded_at=now(),
+    )
+    session.add(award)
+    session.flush()
+    for seq, plan in enumerate(plans, start=1):
+        gate = plan.gate or (Gate.RECOGNITION if seq == 1 else Gate.ASSESSMENT)
+        session.add(
+            Stage(
+                award_id=award.id,  # type: ignore[arg-type]
+                seq=seq,
+                year=plan.year,
+                amount=plan.amount,
+                gate=str(gate),
+                commit_entry_id=entry.id,
+            )
+        )
+    accounts.open_account(ledger, accounts.held(code))
+    session.flush()
+    return award
+
+
+def _linked_award(links: str) -> str:
+    return str(json.loads(links)["award"])
+
+
+def _award_amount(rules: ProgrammeRules, amount: int | None, tier: str) -> int:
+    if rules.tiers:
+        if tier not in rules.tiers:
+            raise InvalidInput(
+                "tier", f"{tier!r} is not one of {', '.join(rules.tiers)} for {rules.name_zh}"
+            )
+        fixed = rules.tiers[tier]
+        if amount is not None and amount != fixed:
+            raise RuleBreach(
+                "fixed-award-amount",
+                f"a {tier} {rules.name_zh} is {format_wan(fixed)}元, not {format_wan(amount)}元",
+                clause=rules.clauses["amount"],
+            )
+        return fixed
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidInput("amount", f"{rules.name_zh} needs a positive amount in 分")
+    return amount
+
+
+def _check_stages(
+    rules: ProgrammeRules, amount: int, plans: list[StagePlan], granted_on: date
+) -> None:
+    if not plans:
+        raise InvalidInput("stages", "an award needs at least one stage")
+    if any(isinstance(p.amount, bool) or not isinstance(p.amount, int) for p in plans):
+        raise InvalidInput("stages", "stage amounts are integer 分")
+    if any(p.amount <= 0 for p in plans):
+        raise InvalidInput("stages", "every stage amount must be positive")
+    if sum(p.amount for p in plans) != amount:
+        raise InvalidInput(
+            "stages",
+            f"stages sum to {format_yuan(sum(p.amount for p in plans))} 元,"
+            f" the award is {format_yuan(amount)} 元",
+        )
+    if any(p.year < granted_on.year for p in plans):
+        raise InvalidInput("stages", "a stage cannot be planned before the year of the grant")
+    if rules.valid_until is not None:
+        late = [p.year for p in plans if p.year > rules.valid_until.year]
+        if late:
+            raise RuleBreach(
+                "zone-stage-within-validity",
+                f"stages planned in {late} fall after the guideline's validity"
+                f" ({rules.valid_until.isoformat()})",
+                clause=rules.clauses["validity"],
+                years=late,
+            )
+
+
+def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
+    needed: dict[int, int] = defaultdict(int)
+    for plan in plans:
+        needed[plan.year] += plan.amount
+    for year, amount in sorted(needed.items()):
+        code = accounts.available(fund, year)
+        have = ledger.balance(code) if ledger.has_account(code) else 0
+        if have < amount:
+            raise BudgetShortfall(
+                "budget-not-overdrawn",
+                f"{fund} {year}: available budget {format_yuan(have)} 元 cannot carry"
+                f" {format_yuan(amount)} 元; short by {format_yuan(amount - have)} 元",
+                clause="budget-limit",
+                fund=fund,
+                year=year,
+                available=have,
+                needed=amount,
+                shortfall=amount - have,
+            )
+
+
+def _next_code(session: Session, rules: ProgrammeRules, year: int) -> str:
+    prefix = f"{rules.code_prefix}-{year}-"
+    codes = session.exec(select(Award.code).where(col(Award.code).startswith(prefix))).all()
+    numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+# -- release ------------------------------------------------------------------------------
+
+
+def request_release(session: Session, *, award: str, seq: int, actor: str, on: date) -> Stage:
+    """Ask for stage ``seq`` to be paid; a different officer must approve it."""
+    found = award_by_code(session, award, lock=True)
+    stage = stage_of(session, found, seq)
+    if stage.status == "requested" and stage.requested_by == actor:
+        return stage
+    _check_release(session, found, stage, on)
+    stage.status, stage.requested_by, stage.requested_on = "requested", actor, on
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+def approve_release(
+    session: Session,
+    *,
+    award: str,
+    seq: int,
+    actor: str,
+    on: date,
+    idempotency_key: str | None = None,
+) -> Stage:
+    """Approve a requested stage (maker-checker) and pay it from its commitment."""
+    found = award_by_code(session, award, lock=True)
+    stage = stage_of(session, found, seq)
+    request = {"op": "release", "award": award, "seq": seq, "on": on.isoformat()}
+    if replayed_entry(session, idempotency_key, request) is not None:
+        return stage
+    if stage.status != "requested":
+        raise RuleBreach(
+            "release-requested-first",
+            f"stage {award}#{seq} is {stage.status}: a release must be requested by one"
+            " finance officer before another approves it",
+            stage=f"{award}#{seq}",
+        )
+    if stage.requested_by == actor:
+        raise MakerChecker(
+            "maker-checker",
+            f"{actor} requested stage {award}#{seq} and cannot also approve it",
+            stage=f"{award}#{seq}",
+        )
+    _check_release(session, found, stage, on)
+    fund = fund_code_of(session, found)
+    ledger = Ledger(session)
+    accounts.open_account(ledger, accounts.held(award))
+    entry = ledger.post(
+        EntryRequest(
+            kind="release",
+            effective_date=on,
+            legs=[
+                Leg(accounts.committed(fund, stage.year, award, seq), -stage.amount),
+                Leg(accounts.held(award), stage.amount),
+            ],
+            actor=actor,
+            memo=f"{award} stage {seq} ({stage.year}) requested by {stage.requested_by}",
+            idempotency_key=idempotency_key,
+            links={"award": award, "stage": seq},
+            request=request,
+        )
+    )
+    stage.status, stage.approved_by, stage.paid_on = "paid", actor, on
+    stage.release_entry_id = entry.id
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+def _check_release(session: Session, award: Award, stage: Stage, on: date) -> None:
+    rules = rules_of(award)
+    name = f"{award.code}#{stage.seq}"
+    if stage.status == "paid":
+        raise RuleBreach("stage-paid-once", f"stage {name} was already paid on {stage.paid_on}")
+    require_active(award, on, "payment")
+    if stage.status in ("cancelled", "forfeited"):
+        raise RuleBreach(
+            "stage-not-cancelled",
+            f"stage {name} was {stage.status} on {stage.closed_on}: {stage.note}",
+            clause=rules.clauses.get("gate"),
+        )
+    if on < award.granted_on:
+        raise GateNotMet(
+            "gate-recognition", f"stage {name} cannot be paid before the award ({award.granted_on})"
+        )
+    if award.recognition_expires is not None and on >= award.recognition_expires:
+        raise GateNotMet(
+            "gate-recognition-valid",
+            f"the recognition of {award.code} expired on {award.recognition_expires};"
+            " it must pass the review (复核) before more money is paid",
+            clause=rules.clauses.get("validity"),
+        )
+    if stage.gate == Gate.ASSESSMENT and not passed_assessment(session, award, stage.year, on):
+        raise GateNotMet(
+            "gate-assessment",
+            f"stage {name} needs a passing assessment (优秀 or 合格) for {stage.year};"
+            f" none is recorded as of {on}",
+            clause=rules.clauses.get("gate"),
+            stage=name,
+            year=stage.year,
+        )
+
+
+def final_assessment(
+    session: Session, award: Award, year: int, on: date | None = None
+) -> Assessment | None:
+    """Return the latest assessment (or re-assessment) of ``year`` known on ``on``."""
+    query = select(Assessment).where(Assessment.award_id == award.id, Assessment.year == year)
+    if on is not None:
+        query = query.where(Assessment.assessed_on <= on)
+    query = query.order_by(col(Assessment.assessed_on).desc(), col(Assessment.id).desc())
+    return session.exec(query).first()
+
+
+def passed_assessment(session: Session, award: Award, year: int, on: date) -> bool:
+    """Tell whether the award's final assessment for ``year`` (as of ``on``) passed."""
+    latest = final_assessment(session, award, year, on)
+    return latest is not None and Grade(latest.grade).passes

@@ -1,0 +1,431 @@
+"""Assessments and their consequences, exits and revocations, recovery, reports.
+
+The consequences follow by themselves when a result is recorded:
+- a zone's 不合格 sets a rectification due date three months on and the year's stage
+  waits; a 不合格 re-assessment exits the zone (ZONE-GUIDE 评估管理);
+- a cluster's failed year forfeits that year's stage (ADV-OPINION §二十二) and a second
+  consecutive failure revokes the title (ADV-MEASURES 第十四条);
+- a missing assessment counts as 不合格 once its deadline is past (:func:`apply_deadlines`).
+Exit or revocation cancels every unpaid stage (the commitment returns to the budget it came
+from) and, where the programme recovers, raises a receivable equal to the money paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from funds.errors import InvalidInput
+from funds.grants import accounts
+from funds.grants.awards import final_assessment
+from funds.grants.common import (
+    add_months,
+    award_by_code,
+    fund_code_of,
+    now,
+    raise_ended,
+    replayed_entry,
+    rules_of,
+    stages_of,
+)
+from funds.grants.errors import Duplicate, RuleBreach
+from funds.grants.models import Assessment, Award, Recovery, ReportSubmission, Stage, Termination
+from funds.grants.usage import paid_total
+from funds.ledger import EntryRequest, Ledger, Leg
+from funds.money import format_yuan
+from funds.policy import ExitReason, FailedStagePolicy, Gate, Grade, Programme
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """Something that followed from a result or a deadline, for the officer to read."""
+
+    award: str
+    action: str
+    detail: str
+
+
+def record_assessment(
+    session: Session,
+    *,
+    award: str,
+    year: int,
+    grade: Grade | str,
+    on: date,
+    actor: str,
+    reassessment: bool = False,
+    deemed: bool = False,
+) -> list[Consequence]:
+    """Record an assessment result and carry out what follows from it."""
+    try:
+        grade = Grade(grade)
+    except ValueError:
+        raise InvalidInput(
+            "grade", f"{grade!r} is not one of {', '.join(g.value for g in Grade)}"
+        ) from None
+    found = award_by_code(session, award, lock=True)
+    rules = rules_of(found)
+    if found.status != "active":
+        raise_ended(found, "assessment", rules)
+    previous = final_assessment(session, found, year)
+    if reassessment:
+        if previous is None or Grade(previous.grade).passes or rules.rectification_months is None:
+            raise RuleBreach(
+                "reassessment-after-failure",
+                f"{award} {year}: a re-assessment follows a failed assessment of a zone only",
+                clause=rules.clauses.get("rectification"),
+            )
+    elif previous is not None:
+        raise Duplicate(
+            f"{award} already has an assessment for {year} ({Grade(previous.grade).label});"
+            " record a re-assessment instead"
+        )
+    row = Assessment(
+        award_id=found.id,  # type: ignore[arg-type]
+        year=year,
+        grade=str(grade),
+        assessed_on=on,
+        reassessment=reassessment,
+        deemed=deemed,
+        actor=actor,
+        recorded_at=now(),
+    )
+    if not grade.passes and rules.rectification_months and not reassessment:
+        row.rectification_due = add_months(on, rules.rectification_months)
+    session.add(row)
+    session.flush()
+    if grade.passes:
+        return []
+    return _after_failure(session, found, row, actor)
+
+
+def _after_failure(
+    session: Session, award: Award, result: Assessment, actor: str
+) -> list[Consequence]:
+    rules = rules_of(award)
+    if result.reassessment:
+        return terminate(
+            session,
+            award=award.code,
+            reason=ExitReason.FAILED_RECTIFICATION,
+            on=result.assessed_on,
+            actor=actor,
+            note=f"re-assessment of {result.year} still 不合格",
+        )
+    done: list[Consequence] = []
+    if result.rectification_due is not None:
+        done.append(
+            Consequence(
+                award.code,
+                "rectify",
+                f"{result.year} {Grade(result.grade).label}: rectify and be re-assessed by"
+                f" {result.rectification_due}; the {result.year} stage waits",
+            )
+        )
+    if rules.failed_stage is FailedStagePolicy.FORFEIT:
+        done += _forfeit_year(session, award, result.year, result.assessed_on, actor)
+    limit = rules.revoke_after_consecutive_failures
+    if limit and _consecutive_failures(session, award, result.year) >= limit:
+        done += terminate(
+            session,
+            award=award.code,
+            reason=ExitReason.CONSECUTIVE_FAILURES,
+            on=result.assessed_on,
+            actor=actor,
+            note=f"{limit} consecutive failed assessments up to {result.year}",
+        )
+    return done
+
+
+def _consecutive_failures(session: Session, award: Award, year: int) -> int:
+    count = 0
+    while True:
+        latest = final_assessment(session, award, year - count)
+        if latest is None or Grade(latest.grade).passes:
+            return count
+        count += 1
+
+
+def _forfeit_year(
+    session: Session, award: Award, year: int, on: date, actor: str
+) -> list[Consequence]:
+    open_stages = [
+        s
+        for s in stages_of(session, award)
+        if s.year == year and s.gate == Gate.ASSESSMENT and s.status in ("committed", "requested")
+    ]
+    if not open_stages:
+        return []
+    _close_stages(session, award, open_stages, "forfeited", on, actor, f"{year} 考核未通过")
+    total = sum(s.amount for s in open_stages)
+    return [
+        Consequence(
+            award.code, "forfeit", f"{year} stage ({format_yuan(total)} 元) forfeited to budget"
+        )
+    ]
+
+
+def _close_stages(
+    session: Session,
+    award: Award,
+    stages: list[Stage],
+    status: str,
+    on: date,
+    actor: str,
+    note: str,
+) -> int:
+    fund = fund_code_of(session, award)
+    legs: list[Leg] = []
+    for s in stages:
+        legs += [
+            Leg(accounts.committed(fund, s.year, award.code, s.seq), -s.amount),
+            Leg(accounts.available(fund, s.year), s.amount),
+        ]
+    entry = Ledger(session).post(
+        EntryRequest(
+            kind="cancel" if status == "cancelled" else "forfeit",
+            effective_date=on,
+            legs=legs,
+            actor=actor,
+            memo=f"{award.code} stages {[s.seq for s in stages]} {status}: {note}",
+            links={"award": award.code, "stages": [s.seq for s in stages]},
+        )
+    )
+    for s in stages:
+        s.status, s.closed_on, s.close_entry_id, s.note = status, on, entry.id, note
+        session.add(s)
+    session.flush()
+    return entry.id
+
+
+def terminate(
+    session: Session,
+    *,
+    award: str,
+    reason: ExitReason | str,
+    on: date,
+    actor: str,
+    note: str = "",
+) -> list[Consequence]:
+    """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies."""
+    try:
+        reason = ExitReason(reason)
+    except ValueError:
+        raise InvalidInput(
+            "reason", f"{reason!r} is not one of {', '.join(r.value for r in ExitReason)}"
+        ) from None
+    found = award_by_code(session, award, lock=True)
+    rules = rules_of(found)
+    if found.status != "active":
+        raise_ended(found, "exit or revocation", rules)
+    kind = "exit" if rules.programme is Programme.SERVICE_ZONE else "revocation"
+    done: list[Consequence] = []
+    unpaid = [s for s in stages_of(session, found) if s.status in ("committed", "requested")]
+    if unpaid:
+        _close_stages(session, found, unpaid, "cancelled", on, actor, f"{kind}: {reason.value}")
+        total = sum(s.amount for s in unpaid)
+        done.append(
+            Consequence(award, "cancel", f"unpaid stages ({format_yuan(total)} 元) back to budget")
+        )
+    paid = paid_total(session, found)
+    recoverable = paid if rules.recovers(reason) else 0
+    entry_id = None
+    if recoverable:
+        ledger = Ledger(session)
+        accounts.open_account(ledger, accounts.receivable(award))
+        accounts.open_account(ledger, accounts.clawback(award))
+        entry_id = ledger.post(
+            EntryRequest(
+                kind="clawback",
+                effective_date=on,
+                legs=[Leg(accounts.clawback(award), -paid), Leg(accounts.receivable(award), paid)],
+                actor=actor,
+                memo=f"{award} {kind} ({reason.value}): recover all money paid",
+                links={"award": award},
+            )
+        ).id
+        done.append(Consequence(award, "recover", f"{format_yuan(paid)} 元 to be recovered"))
+    session.add(
+        Termination(
+            award_id=found.id,  # type: ignore[arg-type]
+            kind=kind,
+            reason=str(reason),
+            effective_date=on,
+            note=note,
+            recoverable=recoverable,
+            recovery_due=on + timedelta(days=rules.recovery_due_days) if recoverable else None,
+            entry_id=entry_id,
+            actor=actor,
+            recorded_at=now(),
+        )
+    )
+    found.status = "exited" if kind == "exit" else "revoked"
+    found.ended_on = on
+    session.add(found)
+    session.flush()
+    done.insert(0, Consequence(award, kind, f"{kind} on {on}: {reason.value}"))
+    return done
+
+
+def record_recovery(
+    session: Session,
+    *,
+    award: str,
+    amount: int,
+    on: date,
+    actor: str,
+    kind: str = "repayment",
+    voucher: str | None = None,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> Recovery:
+    """Record a repayment (partial allowed) or a write-off (with a reason)."""
+    if kind not in ("repayment", "write_off"):
+        raise InvalidInput("kind", f"{kind!r} is not repayment or write_off")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidInput("amount", f"{amount!r} is not a positive integer of 分")
+    if kind == "write_off" and not reason.strip():
+        raise InvalidInput("reason", "a write-off needs a recorded reason")
+    request = {"op": kind, "award": award, "amount": amount, "on": on.isoformat()}
+    request |= {"voucher": voucher, "reason": reason}
+    earlier = replayed_entry(session, idempotency_key, request)
+    if earlier is not None:
+        found_row = session.exec(select(Recovery).where(Recovery.entry_id == earlier.id)).first()
+        assert found_row is not None
+        return found_row
+    found = award_by_code(session, award, lock=True)
+    ledger = Ledger(session)
+    code = accounts.receivable(award)
+    outstanding = ledger.balance(code) if ledger.has_account(code) else 0
+    if amount > outstanding:
+        raise RuleBreach(
+            "recover-at-most-due",
+            f"{award} owes {format_yuan(outstanding)} 元; {format_yuan(amount)} 元 is more"
+            " than is due",
+            outstanding=outstanding,
+            amount=amount,
+        )
+    target = accounts.recovered(award) if kind == "repayment" else accounts.written_off(award)
+    accounts.open_account(ledger, target)
+    entry = ledger.post(
+        EntryRequest(
+            kind=kind,
+            effective_date=on,
+            legs=[Leg(code, -amount), Leg(target, amount)],
+            actor=actor,
+            memo=f"{award} {kind}" + (f": {reason}" if reason else ""),
+            voucher=voucher,
+            idempotency_key=idempotency_key,
+            links={"award": award},
+            request=request,
+        )
+    )
+    row = Recovery(
+        award_id=found.id,  # type: ignore[arg-type]
+        kind=kind,
+        amount=amount,
+        effective_date=on,
+        voucher=voucher,
+        reason=reason,
+        entry_id=entry.id,
+        actor=actor,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_report(
+    session: Session, *, award: str, period: str, on: date, actor: str
+) -> ReportSubmission:
+    """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual)."""
+    found = award_by_code(session, award)
+    rules = rules_of(found)
+    quarterly = len(period) == 6 and period[4] == "Q" and period[5] in "1234"
+    annual = len(period) == 4 and period.isdigit()
+    if not period[:4].isdigit() or not (
+        (quarterly and rules.quarterly_report) or (annual and rules.annual_report_due)
+    ):
+        expected = "2026Q1" if rules.quarterly_report else "2025"
+        raise InvalidInput(
+            "period", f"{period!r} is not a report period of {rules.name_zh} (e.g. {expected})"
+        )
+    existing = session.exec(
+        select(ReportSubmission).where(
+            ReportSubmission.award_id == found.id, ReportSubmission.period == period
+        )
+    ).first()
+    if existing is not None:
+        raise Duplicate(f"{award} already reported {period} on {existing.submitted_on}")
+    row = ReportSubmission(award_id=found.id, period=period, submitted_on=on, actor=actor)  # type: ignore[arg-type]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply_deadlines(session: Session, *, as_of: date, actor: str = SYSTEM) -> list[Consequence]:
+    """Treat what is past due as its rules say: a missing assessment is 不合格 once its
+    deadline has passed; a rectification not re-assessed by its due date fails it."""
+    done: list[Consequence] = []
+    awards = session.exec(select(Award).where(Award.status == "active").order_by(col(Award.id)))
+    for award in list(awards):
+        done += _missing_assessments(session, award, as_of, actor)
+        if award.status == "active":
+            done += _missed_rectifications(session, award, as_of, actor)
+    return done
+
+
+def _missing_assessments(
+    session: Session, award: Award, as_of: date, actor: str
+) -> list[Consequence]:
+    rules = rules_of(award)
+    month, day = rules.assessment_due
+    years = sorted({s.year for s in stages_of(session, award) if s.gate == Gate.ASSESSMENT})
+    done: list[Consequence] = []
+    for year in years:
+        deadline = date(year, month, day)
+        if deadline >= as_of or award.status != "active":
+            continue
+        if final_assessment(session, award, year) is None:
+            done.append(Consequence(award.code, "deemed", f"{year}: no assessment by {deadline}"))
+            done += record_assessment(
+                session,
+                award=award.code,
+                year=year,
+                grade=Grade.NOT_SUBMITTED,
+                on=deadline,
+                actor=actor,
+                deemed=True,
+            )
+    return done
+
+
+def _missed_rectifications(
+    session: Session, award: Award, as_of: date, actor: str
+) -> list[Consequence]:
+    pending = session.exec(
+        select(Assessment).where(
+            Assessment.award_id == award.id,
+            col(Assessment.rectification_due).is_not(None),
+        )
+    ).all()
+    for row in pending:
+        due = row.rectification_due
+        assert due is not None
+        latest = final_assessment(session, award, row.year)
+        if due < as_of and latest is not None and latest.id == row.id:
+            return record_assessment(
+                session,
+                award=award.code,
+                year=row.year,
+                grade=Grade.NOT_SUBMITTED,
+                on=due,
+                actor=actor,
+                reassessment=True,
+                deemed=True,
+            )
+    return []

@@ -1,0 +1,225 @@
+"""Grant records: funds and budgets, recipients, enterprises, awards and their stages,
+assessments, exits, recoveries, pass-through, own spending and report submissions.
+
+These tables describe the domain; the money itself lives in the ledger, and every row that
+moved money names the entry (``entry_id``) that did it, so an auditor can go from a
+voucher to the journal and back. Money columns are integer 分.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _money(nullable: bool = False) -> Column[int]:
+    return Column(BigInteger, nullable=nullable)
+
+
+def _stamp() -> Column[datetime]:
+    return Column(DateTime(timezone=False), nullable=False)
+
+
+class Fund(SQLModel, table=True):
+    """A named special fund (资金来源), e.g. 省制造强省建设资金."""
+
+    __tablename__ = "fund"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+
+
+class FundYear(SQLModel, table=True):
+    """A fund's annual budget (年度资金预算规模)."""
+
+    __tablename__ = "fund_year"
+    __table_args__ = (UniqueConstraint("fund_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fund_id: int = Field(foreign_key="fund.id")
+    year: int
+    budget: int = Field(sa_column=_money())
+    """Current annual budget in 分 (the sum of the original and every amendment)."""
+
+
+class BudgetChange(SQLModel, table=True):
+    """Each setting or amendment of an annual budget, with its reason."""
+
+    __tablename__ = "budget_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    fund_year_id: int = Field(foreign_key="fund_year.id", index=True)
+    previous: int = Field(sa_column=_money())
+    """Budget before the change, 分."""
+    budget: int = Field(sa_column=_money())
+    """Budget after the change, 分."""
+    reason: str = Field(max_length=500)
+    effective_date: date
+    actor: str = Field(max_length=120)
+    recorded_at: datetime = Field(sa_column=_stamp())
+    entry_id: int = Field(foreign_key="ledger_entry.id")
+
+
+class Recipient(SQLModel, table=True):
+    """A body that receives provincial money: county, district, development zone or cluster."""
+
+    __tablename__ = "recipient"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    city: str = Field(max_length=20, index=True)
+    county: str = Field(default="", max_length=40)
+
+
+class Enterprise(SQLModel, table=True):
+    """A final beneficiary, identified by its 统一社会信用代码."""
+
+    __tablename__ = "enterprise"
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_code: str = Field(sa_column=Column(String(18), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    city: str = Field(max_length=20)
+
+
+class Award(SQLModel, table=True):
+    """An award committed to a recipient under a programme, paid in stages."""
+
+    __tablename__ = "award"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    programme: str = Field(max_length=30, index=True)
+    tier: str = Field(default="", max_length=20)
+    recipient_id: int = Field(foreign_key="recipient.id", index=True)
+    fund_id: int = Field(foreign_key="fund.id", index=True)
+    amount: int = Field(sa_column=_money())
+    """Total awarded, 分 (the sum of the stages)."""
+    granted_on: date
+    recognition_expires: date | None = None
+    status: str = Field(default="active", max_length=20)
+    """active, exited (zone), revoked (cluster), closed."""
+    ended_on: date | None = None
+    granted_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(sa_column=_stamp())
+
+
+class Stage(SQLModel, table=True):
+    """One tranche of an award, committed against its planned year's budget."""
+
+    __tablename__ = "award_stage"
+    __table_args__ = (UniqueConstraint("award_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id", index=True)
+    seq: int
+    year: int
+    amount: int = Field(sa_column=_money())
+    """Amount of the tranche, 分."""
+    gate: str = Field(max_length=20)
+    status: str = Field(default="committed", max_length=20)
+    """committed, requested, paid, cancelled, forfeited."""
+    commit_entry_id: int = Field(foreign_key="ledger_entry.id")
+    requested_by: str | None = Field(default=None, max_length=120)
+    requested_on: date | None = None
+    approved_by: str | None = Field(default=None, max_length=120)
+    paid_on: date | None = None
+    release_entry_id: int | None = Field(default=None, foreign_key="ledger_entry.id")
+    closed_on: date | None = None
+    close_entry_id: int | None = Field(default=None, foreign_key="ledger_entry.id")
+    note: str = Field(default="", max_length=500)
+
+
+class Assessment(SQLModel, table=True):
+    """An annual assessment result (or a re-assessment after rectification)."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (Index("ix_assessment_award_year", "award_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id")
+    year: int
+    grade: str = Field(max_length=20)
+    assessed_on: date
+    reassessment: bool = False
+    rectification_due: date | None = None
+    deemed: bool = False
+    """True when the engine recorded it because the deadline passed with nothing submitted."""
+    actor: str = Field(max_length=120)
+    recorded_at: datetime = Field(sa_column=_stamp())
+
+
+class Termination(SQLModel, table=True):
+    """An exit (zone) or revocation (cluster): unpaid stages cancelled, recovery raised."""
+
+    __tablename__ = "termination"
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id", unique=True)
+    kind: str = Field(max_length=20)
+    reason: str = Field(max_length=30)
+    effective_date: date
+    note: str = Field(default="", max_length=500)
+    recoverable: int = Field(sa_column=_money())
+    """Receivable raised, 分: all money paid when recovery applies, else 0."""
+    recovery_due: date | None = None
+    entry_id: int | None = Field(default=None, foreign_key="ledger_entry.id")
+    actor: str = Field(max_length=120)
+    recorded_at: datetime = Field(sa_column=_stamp())
+
+
+class Recovery(SQLModel, table=True):
+    """A repayment of recovered money, or a write-off with its reason."""
+
+    __tablename__ = "recovery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id", index=True)
+    kind: str = Field(max_length=20)
+    amount: int = Field(sa_column=_money())
+    """Amount repaid or written off, 分."""
+    effective_date: date
+    voucher: str | None = Field(default=None, max_length=120)
+    reason: str = Field(default="", max_length=500)
+    entry_id: int = Field(foreign_key="ledger_entry.id")
+    reversed_by: int | None = Field(default=None, foreign_key="ledger_entry.id")
+    actor: str = Field(max_length=120)
+
+
+class Use(SQLModel, table=True):
+    """Money the recipient passed on to an enterprise, or spent itself, for a purpose."""
+
+    __tablename__ = "award_use"
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id", index=True)
+    kind: str = Field(max_length=20)
+    """pass_through (下达企业) or own_use (自用)."""
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    purpose: str = Field(max_length=100)
+    amount: int = Field(sa_column=_money())
+    """Amount passed on or spent, 分."""
+    effective_date: date
+    voucher: str | None = Field(default=None, max_length=120)
+    entry_id: int = Field(foreign_key="ledger_entry.id")
+    reversed_by: int | None = Field(default=None, foreign_key="ledger_entry.id")
+    actor: str = Field(max_length=120)
+
+
+class ReportSubmission(SQLModel, table=True):
+    """A progress report received: quarterly (zones) or annual (county clusters)."""
+
+    __tablename__ = "report_submission"
+    __table_args__ = (UniqueConstraint("award_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id")
+    period: str = Field(max_length=10)
+    """``2026Q1`` for a quarter, ``2025`` for a year."""
+    submitted_on: date
+    actor: str = Field(max_length=120)

@@ -1,0 +1,145 @@
+"""Funds and their annual budgets, recipients and enterprises."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from funds.errors import InvalidInput
+from funds.grants import accounts
+from funds.grants.common import fund_by_code, fund_year, now, replayed_entry
+from funds.grants.credit_code import credit_code_problem
+from funds.grants.errors import Duplicate, RuleBreach
+from funds.grants.models import BudgetChange, Enterprise, Fund, FundYear, Recipient
+from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
+from funds.money import format_yuan
+from funds.policy import normalise_city
+
+RECIPIENT_KINDS = ("county", "district", "development_zone", "cluster")
+
+
+def add_fund(session: Session, *, code: str, name: str) -> Fund:
+    """Register a special fund (资金来源)."""
+    if not code or ":" in code:
+        raise InvalidInput("code", f"{code!r} must be non-empty and contain no ':'")
+    if session.exec(select(Fund).where(Fund.code == code)).first() is not None:
+        raise Duplicate(f"fund {code!r} already exists", fund=code)
+    fund = Fund(code=code, name=name)
+    session.add(fund)
+    session.flush()
+    return fund
+
+
+def set_budget(
+    session: Session,
+    *,
+    fund_code: str,
+    year: int,
+    amount: int,
+    reason: str,
+    actor: str,
+    effective_date: date | None = None,
+    idempotency_key: str | None = None,
+) -> FundYear:
+    """Set (or amend, with a reason) a fund's annual budget to ``amount`` 分.
+
+    A cut below what is already committed is refused: the budget's available part may
+    never go negative.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise InvalidInput("amount", f"{amount!r} is not a non-negative integer of 分")
+    if not reason.strip():
+        raise InvalidInput("reason", "a budget change needs a recorded reason")
+    fund = fund_by_code(session, fund_code)
+    request = {"op": "budget", "fund": fund_code, "year": year, "amount": amount}
+    row = fund_year(session, fund, year)
+    if replayed_entry(session, idempotency_key, request) is not None and row is not None:
+        return row
+    ledger = Ledger(session)
+    source, avail = accounts.budget(fund_code, year), accounts.available(fund_code, year)
+    accounts.open_account(ledger, source, f"{fund.name} {year} 年度预算")
+    accounts.open_account(ledger, avail, f"{fund.name} {year} 可用额度")
+    if row is None:
+        row = FundYear(fund_id=fund.id, year=year, budget=0)  # type: ignore[arg-type]
+        session.add(row)
+        session.flush()
+    previous, delta = row.budget, amount - row.budget
+    day = effective_date or date(year, 1, 1)
+    if delta == 0:
+        return row
+    try:
+        entry = ledger.post(
+            EntryRequest(
+                kind="budget",
+                effective_date=day,
+                legs=[Leg(source, -delta), Leg(avail, delta)],
+                actor=actor,
+                memo=f"{year} budget {format_yuan(previous)} → {format_yuan(amount)} 元: {reason}",
+                idempotency_key=idempotency_key,
+                links={"fund": fund_code, "year": year},
+                request=request,
+            )
+        )
+    except BalanceRuleBroken as error:
+        committed = previous - ledger.balance(avail)
+        raise RuleBreach(
+            "budget-not-below-commitments",
+            f"{fund_code} {year}: cannot cut the budget to {format_yuan(amount)} 元;"
+            f" {format_yuan(committed)} 元 is already committed",
+            clause="budget-limit",
+            committed=committed,
+        ) from error
+    row.budget = amount
+    session.add(row)
+    session.add(
+        BudgetChange(
+            fund_year_id=row.id,  # type: ignore[arg-type]
+            previous=previous,
+            budget=amount,
+            reason=reason,
+            effective_date=day,
+            actor=actor,
+            recorded_at=now(),
+            entry_id=entry.id,
+        )
+    )
+    session.flush()
+    return row
+
+
+def add_recipient(
+    session: Session, *, code: str, name: str, kind: str, city: str, county: str = ""
+) -> Recipient:
+    """Register a recipient (county, district, development zone or cluster)."""
+    if kind not in RECIPIENT_KINDS:
+        raise InvalidInput("kind", f"{kind!r} is not one of {', '.join(RECIPIENT_KINDS)}")
+    try:
+        city = normalise_city(city)
+    except ValueError as error:
+        raise InvalidInput("city", str(error)) from None
+    if session.exec(select(Recipient).where(Recipient.code == code)).first() is not None:
+        raise Duplicate(f"recipient {code!r} already exists", recipient=code)
+    recipient = Recipient(code=code, name=name, kind=kind, city=city, county=county)
+    session.add(recipient)
+    session.flush()
+    return recipient
+
+
+def add_enterprise(session: Session, *, credit_code: str, name: str, city: str) -> Enterprise:
+    """Register an enterprise, validating its 统一社会信用代码 and check character."""
+    credit_code = credit_code.strip().upper()
+    problem = credit_code_problem(credit_code)
+    if problem:
+        raise InvalidInput("credit_code", f"{credit_code!r} {problem}")
+    try:
+        city = normalise_city(city)
+    except ValueError as error:
+        raise InvalidInput("city", str(error)) from None
+    existing = session.exec(select(Enterprise).where(Enterprise.credit_code == credit_code)).first()
+    if existing is not None:
+        raise Duplicate(f"enterprise {credit_code} already exists ({existing.name})")
+    enterprise = Enterprise(credit_code=credit_code, name=name, city=city)
+    session.add(enterprise)
+    session.flush()
+    return enterprise

@@ -1,0 +1,356 @@
+"""The programmes and their rules as data, each rule citing its clause.
+
+Three programmes (``../shared/DOMAIN.md``; the Chinese texts in ``../shared/policy/`` are the
+authority): the advanced manufacturing cluster award (ADV), the service-oriented
+manufacturing zone grant (ZONE) and the county characteristic cluster (CC). Every number
+the engine enforces (1000万 / 500万 tiers, the 80 % pass-through floor, three months to
+rectify, the 2027-12-31 validity, the 30 March report) lives here with the article it comes
+from, so that an officer who is refused can be shown the sentence that refuses them.
+
+Settings the texts leave open are marked as such and carry the defaults ``DOMAIN.md`` gives:
+what happens to a stage whose year's assessment failed, and whether paid money is recovered
+on revocation. This module imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+
+WAN = 1_000_000  # 分 in one 万元
+
+
+class Programme(StrEnum):
+    """The three provincial programmes."""
+
+    ADVANCED_CLUSTER = "advanced_cluster"
+    SERVICE_ZONE = "service_zone"
+    COUNTY_CLUSTER = "county_cluster"
+
+
+class Grade(StrEnum):
+    """Assessment results (ZONE-GUIDE 评估管理: 优秀、合格、不合格; not taking part = 不合格)."""
+
+    EXCELLENT = "excellent"  # 优秀
+    QUALIFIED = "qualified"  # 合格
+    UNQUALIFIED = "unqualified"  # 不合格
+    NOT_SUBMITTED = "not_submitted"  # 未参加评估, counts as 不合格
+
+    @property
+    def passes(self) -> bool:
+        """True for 优秀 and 合格."""
+        return self in (Grade.EXCELLENT, Grade.QUALIFIED)
+
+    @property
+    def label(self) -> str:
+        """The grade in the officers' words."""
+        return {
+            Grade.EXCELLENT: "优秀",
+            Grade.QUALIFIED: "合格",
+            Grade.UNQUALIFIED: "不合格",
+            Grade.NOT_SUBMITTED: "未参加评估(视为不合格)",
+        }[self]
+
+
+class ExitReason(StrEnum):
+    """Why a recipient leaves a programme."""
+
+    FAILED_RECTIFICATION = "failed_rectification"  # 整改后评估仍不合格
+    CONSECUTIVE_FAILURES = "consecutive_failures"  # 连续两年未通过考核
+    FRAUD = "fraud"  # 弄虚作假
+    ILLEGAL = "illegal"  # 违反相关法律法规
+    VOLUNTARY = "voluntary"
+    EXPIRED = "expired"  # recognition not renewed at review
+
+
+class FailedStagePolicy(StrEnum):
+    """What happens to the stage of a year whose assessment failed."""
+
+    FORFEIT = "forfeit"  # the year's money is not paid; the commitment returns to the budget
+    DEFER = "defer"  # the stage waits for a passing re-assessment
+
+
+class Gate(StrEnum):
+    """What must hold before a stage may be paid."""
+
+    RECOGNITION = "recognition"  # the award itself (first stage)
+    ASSESSMENT = "assessment"  # a passing assessment for the stage's year
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A citation: the source's short name, file, article and the sentence itself."""
+
+    source: str
+    file: str
+    article: str
+    text: str
+
+    def cite(self) -> str:
+        """Return ``SOURCE article (file)``, as shown to officers."""
+        return f"{self.source} {self.article} ({self.file})"
+
+
+ADV_OPINION = "004_2741ce775016d27b.txt"
+ADV_MEASURES = "001_402e8175938750ac.txt"
+ZONE_GUIDE = "000_523f110ef44b1968.txt"
+COUNTY_OPINION = "002_ec57616939606aa4.txt"
+COUNTY_PLAN = "003_1417568373b4d75d.txt"
+
+CLAUSES: dict[str, Clause] = {
+    "adv-amounts": Clause(
+        "ADV-OPINION",
+        ADV_OPINION,
+        "§二十一",
+        "给予新认定的国家级、世界级先进制造业集群1000万元、省级先进制造业集群500万元补助，"
+        "用于支持集群企业产业科技创新实体项目、公共服务平台建设等。根据认定和考核评价结果分步到位",
+    ),
+    "adv-staged": Clause(
+        "ADV-MEASURES",
+        ADV_MEASURES,
+        "第十二条",
+        "根据考核评价结果和年度资金预算规模分步到位，奖补资金用于支持集群公共服务活动、"
+        "公共服务平台建设、企业实体项目等",
+    ),
+    "adv-annual-assessment": Clause(
+        "ADV-OPINION",
+        ADV_OPINION,
+        "§二十二",
+        "按年度组织开展集群建设考核评价工作。对通过考核评价的集群，落实相关财政补助政策",
+    ),
+    "adv-revocation": Clause(
+        "ADV-MEASURES",
+        ADV_MEASURES,
+        "第十四条",
+        "连续两年未通过考核，或有弄虚作假、违反相关法律法规的，按程序撤销省级集群称号",
+    ),
+    "zone-staged": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "统筹省制造强省建设等资金对服务型制造集聚区建设予以奖补支持，根据考核评价结果和"
+        "年度资金预算规模分步到位",
+    ),
+    "zone-pass-through": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "创建主体应将不低于80%奖补资金下达企业……剩余资金用于开展诊断宣贯、推介典型案例、"
+        "搭建公共服务平台、举办工业设计赛事等",
+    ),
+    "zone-grades": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "评估分为优秀、合格、不合格三个等次……不参加评估的视为不合格",
+    ),
+    "zone-rectification": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "评估不合格的，需在3个月内完成整改……整改后评估仍不合格的，退出集聚区创建",
+    ),
+    "zone-exit-recovery": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "退出集聚区创建的，不予下达剩余奖补，并对已拨付财政资金予以收回",
+    ),
+    "zone-quarterly-report": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "每季度末向省工业和信息化厅报送集聚区建设相关工作进展情况",
+    ),
+    "zone-validity": Clause(
+        "ZONE-GUIDE", ZONE_GUIDE, "附则", "本导则自发布之日起施行，有效期至2027年12月31日"
+    ),
+    "county-validity": Clause(
+        "COUNTY-PLAN",
+        COUNTY_PLAN,
+        "附件4 第六条",
+        "集群有效期为3年。每次有效期满后，由省工业和信息化厅组织开展复核工作，复核通过的有效期延长3年",
+    ),
+    "county-funding": Clause(
+        "COUNTY-PLAN",
+        COUNTY_PLAN,
+        "附件4 第七条",
+        "统筹制造强省等专项资金，开展“一群一策”诊断，支持集群编制专项规划、一图三库、建设公共平台等",
+    ),
+    "county-annual-report": Clause(
+        "COUNTY-PLAN",
+        COUNTY_PLAN,
+        "附件4 第八条",
+        "组织集群于每年3月30日前将上一年度集群发展情况报省工业和信息化厅",
+    ),
+    "budget-limit": Clause(
+        "ADV-MEASURES",
+        ADV_MEASURES,
+        "第十二条",
+        "根据考核评价结果和年度资金预算规模分步到位",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ProgrammeRules:
+    """One programme's rules and settings. ``None`` means the rule does not apply."""
+
+    programme: Programme
+    code_prefix: str
+    name_zh: str
+    name_en: str
+    tiers: dict[str, int] = field(default_factory=dict)
+    """Fixed award amounts in 分 by tier; empty when the amount is set per award."""
+    default_split: tuple[int, ...] = (40, 30, 30)
+    """Default stage split in percent over consecutive years (officers may change it)."""
+    pass_through_purposes: tuple[str, ...] = ()
+    own_use_purposes: tuple[str, ...] = ()
+    min_pass_through_percent: int | None = None
+    failed_stage: FailedStagePolicy = FailedStagePolicy.FORFEIT
+    rectification_months: int | None = None
+    revoke_after_consecutive_failures: int | None = None
+    recover_on: frozenset[ExitReason] = frozenset()
+    """Exit reasons on which the money already paid is recovered."""
+    recovery_due_days: int = 90
+    quarterly_report: bool = False
+    annual_report_due: tuple[int, int] | None = None
+    """(month, day) by which last year's annual report is due."""
+    recognition_years: int | None = None
+    valid_until: date | None = None
+    assessment_due: tuple[int, int] = (12, 31)
+    """(month, day) in the assessed year by which its assessment must be recorded (setting)."""
+    clauses: dict[str, str] = field(default_factory=dict)
+    """Rule name → key in :data:`CLAUSES`."""
+
+    def clause(self, rule: str) -> Clause | None:
+        """Return the clause that a rule of this programme enforces."""
+        key = self.clauses.get(rule)
+        return CLAUSES[key] if key else None
+
+    def recovers(self, reason: ExitReason) -> bool:
+        """Tell whether leaving for ``reason`` recovers money already paid."""
+        return reason in self.recover_on
+
+    def with_settings(self, **changes: object) -> ProgrammeRules:
+        """Return a copy with some settings changed (for scenarios and tests)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+ADVANCED_CLUSTER = ProgrammeRules(
+    programme=Programme.ADVANCED_CLUSTER,
+    code_prefix="ADV",
+    name_zh="先进制造业集群奖补",
+    name_en="Advanced manufacturing cluster award",
+    tiers={"world": 1000 * WAN, "national": 1000 * WAN, "provincial": 500 * WAN},
+    pass_through_purposes=("产业科技创新实体项目", "企业实体项目"),
+    own_use_purposes=("公共服务平台建设", "公共服务活动"),
+    failed_stage=FailedStagePolicy.FORFEIT,
+    revoke_after_consecutive_failures=2,
+    recover_on=frozenset({ExitReason.FRAUD}),
+    clauses={
+        "amount": "adv-amounts",
+        "staged": "adv-staged",
+        "gate": "adv-annual-assessment",
+        "revocation": "adv-revocation",
+        "budget": "budget-limit",
+        "use": "adv-amounts",
+    },
+)
+
+SERVICE_ZONE = ProgrammeRules(
+    programme=Programme.SERVICE_ZONE,
+    code_prefix="ZONE",
+    name_zh="服务型制造集聚区奖补",
+    name_en="Service-oriented manufacturing zone grant",
+    pass_through_purposes=(
+        "培育服务型制造标杆企业",
+        "打造制造服务一体化应用场景",
+        "争创工信部服务型制造相关荣誉称号",
+    ),
+    own_use_purposes=("诊断宣贯", "推介典型案例", "搭建公共服务平台", "举办工业设计赛事"),
+    min_pass_through_percent=80,
+    failed_stage=FailedStagePolicy.DEFER,
+    rectification_months=3,
+    recover_on=frozenset(ExitReason),
+    quarterly_report=True,
+    valid_until=date(2027, 12, 31),
+    clauses={
+        "staged": "zone-staged",
+        "gate": "zone-staged",
+        "pass_through": "zone-pass-through",
+        "use": "zone-pass-through",
+        "grades": "zone-grades",
+        "rectification": "zone-rectification",
+        "exit": "zone-exit-recovery",
+        "report": "zone-quarterly-report",
+        "validity": "zone-validity",
+        "budget": "zone-staged",
+    },
+)
+
+COUNTY_CLUSTER = ProgrammeRules(
+    programme=Programme.COUNTY_CLUSTER,
+    code_prefix="CC",
+    name_zh="县域制造业特色产业集群",
+    name_en="County characteristic manufacturing cluster",
+    pass_through_purposes=("建设公共平台",),
+    own_use_purposes=("一群一策诊断", "编制专项规划", "一图三库", "建设公共平台"),
+    failed_stage=FailedStagePolicy.FORFEIT,
+    recover_on=frozenset({ExitReason.FRAUD}),
+    annual_report_due=(3, 30),
+    recognition_years=3,
+    clauses={
+        "use": "county-funding",
+        "validity": "county-validity",
+        "report": "county-annual-report",
+        "budget": "budget-limit",
+        "gate": "county-validity",
+    },
+)
+
+PROGRAMMES: dict[Programme, ProgrammeRules] = {
+    p.programme: p for p in (ADVANCED_CLUSTER, SERVICE_ZONE, COUNTY_CLUSTER)
+}
+
+CITIES: tuple[str, ...] = (
+    "合肥市",
+    "芜湖市",
+    "蚌埠市",
+    "淮南市",
+    "马鞍山市",
+    "淮北市",
+    "铜陵市",
+    "安庆市",
+    "黄山市",
+    "滁州市",
+    "阜阳市",
+    "宿州市",
+    "六安市",
+    "亳州市",
+    "池州市",
+    "宣城市",
+)
+"""Anhui's 16 prefecture-level cities (DOMAIN.md, Geography)."""
+
+
+def rules_for(programme: Programme | str) -> ProgrammeRules:
+    """Return the rules of ``programme``."""
+    return PROGRAMMES[Programme(programme)]
+
+
+def normalise_city(name: str) -> str:
+    """Return the city's full name (``合肥`` → ``合肥市``); raise ValueError if not in Anhui."""
+    full = name if name.endswith("市") else f"{name}市"
+    if full not in CITIES:
+        raise ValueError(f"{name!r} is not one of Anhui's 16 cities ({'、'.join(CITIES)})")
+    return full
+
+
+def split_amount(amount: int, percents: tuple[int, ...]) -> list[int]:
+    """Split ``amount`` 分 by whole ``percents`` (summing to 100); the last stage takes the rest."""
+    if sum(percents) != 100 or any(p <= 0 for p in percents):
+        raise ValueError(f"stage split {percents} must be positive and sum to 100")
+    parts = [amount * p // 100 for p in percents[:-1]]
+    return [*parts, amount - sum(parts)]
