@@ -53,6 +53,44 @@ POSTINGS = table_of(Posting)
 DAILY = table_of(DailyBalance)
 CHAIN = table_of(ChainHead)
 
+# The statements of the posting path, built once: building a Core statement costs more
+# than running it on SQLite, and a prebuilt one goes straight to the compiled cache.
+_ACCOUNT_ID = select(ACCOUNTS.c.id).where(ACCOUNTS.c.code == bindparam("code"))
+_ACCOUNT_STATES = (
+    select(ACCOUNTS.c.id, ACCOUNTS.c.code, ACCOUNTS.c.rule, ACCOUNTS.c.balance)
+    .where(ACCOUNTS.c.code.in_(bindparam("codes", expanding=True)))
+    .order_by(ACCOUNTS.c.id)
+)
+_LOCK_ACCOUNTS = _ACCOUNT_STATES.with_for_update()
+_HEAD = select(CHAIN.c.last_entry_id, CHAIN.c.last_hash).where(CHAIN.c.id == 1)
+_LOCK_HEAD = _HEAD.with_for_update()
+_REPLAYS = select(ENTRIES.c.idempotency_key, ENTRIES.c.id, ENTRIES.c.request_hash).where(
+    ENTRIES.c.idempotency_key.in_(bindparam("keys", expanding=True))
+)
+_INSERT_ENTRIES = insert(ENTRIES)
+_INSERT_POSTINGS = insert(POSTINGS)
+_SET_BALANCE = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance=bindparam("new_balance"))
+)
+_ADD_DAILY = text(
+    "INSERT INTO ledger_daily_balance (account_id, day, delta, postings)"
+    " VALUES (:account_id, :day, :delta, :postings)"
+    " ON CONFLICT (account_id, day) DO UPDATE SET"
+    " delta = ledger_daily_balance.delta + excluded.delta,"
+    " postings = ledger_daily_balance.postings + excluded.postings"
+)
+_SET_HEAD = (
+    update(CHAIN)
+    .where(CHAIN.c.id == 1)
+    .values(last_entry_id=bindparam("head_id"), last_hash=bindparam("head_hash"))
+)
+_BALANCE_NOW = select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == bindparam("account_id"))
+_BALANCE_AS_OF = select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
+    DAILY.c.account_id == bindparam("account_id"), DAILY.c.day <= bindparam("as_of")
+)
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -175,11 +213,7 @@ class Ledger:
         """Return the id of account ``code`` or raise :class:`UnknownAccount`."""
         if code in self._ids:
             return self._ids[code]
-        found = (
-            self.session.connection()
-            .execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.code == code))
-            .scalar()
-        )
+        found = self.session.connection().execute(_ACCOUNT_ID, {"code": code}).scalar()
         if found is None:
             raise UnknownAccount(code)
         self._ids[code] = int(found)
@@ -208,6 +242,7 @@ class Ledger:
         head_id, head_hash = self._lock_chain()
         replays = self._find_replays(requests)
         seen_keys: dict[str, int] = {}
+        reversed_here: dict[int, int] = {}
         posted: list[PostedEntry] = []
         entry_rows: list[dict[str, Any]] = []
         posting_rows: list[dict[str, Any]] = []
@@ -222,10 +257,14 @@ class Ledger:
                 raise IdempotencyConflict(
                     f"idempotency key {key!r} appears twice in one batch", key=key
                 )
+            if request.reverses_id is not None:
+                self._refuse_second_reversal(request.reverses_id, reversed_here)
             _apply_rules(request, states)
             head_id += 1
             if key is not None:
                 seen_keys[key] = head_id
+            if request.reverses_id is not None:
+                reversed_here[request.reverses_id] = head_id
             links = canonical_links(request.links)
             digest = request.digest()
             row: dict[str, Any] = {
@@ -315,13 +354,7 @@ class Ledger:
             reverses_id=entry_id,
         )
         if idempotency_key is None or not self._find_replays([request]):
-            reversal = self.reversal_of(entry_id)
-            if reversal is not None:
-                raise AlreadyReversed(
-                    f"entry #{entry_id} was already reversed by entry #{reversal}",
-                    entry=entry_id,
-                    reversal=reversal,
-                )
+            self._refuse_second_reversal(entry_id, {})
         return self.post(request)
 
     def reversal_of(self, entry_id: int) -> int | None:
@@ -350,33 +383,28 @@ class Ledger:
         account_id = self.account_id(code)
         conn = self.session.connection()
         if as_of is None:
-            value = conn.execute(
-                select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == account_id)
-            ).scalar()
+            value = conn.execute(_BALANCE_NOW, {"account_id": account_id}).scalar()
         else:
             value = conn.execute(
-                select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
-                    DAILY.c.account_id == account_id, DAILY.c.day <= as_of
-                )
+                _BALANCE_AS_OF, {"account_id": account_id, "as_of": as_of}
             ).scalar()
         return int(value or 0)
 
     def balances(self, prefix: str, as_of: date | None = None) -> dict[str, int]:
         """Return the balance of every account whose code starts with ``prefix``."""
         conn = self.session.connection()
-        like = prefix.replace("%", r"\%").replace("_", r"\_") + "%"
+        # A byte-order range uses the index (SQLite's default collation is binary; on
+        # PostgreSQL the "C" collation matches an expression index from the migrations).
+        code = ACCOUNTS.c.code if is_sqlite(self.session) else ACCOUNTS.c.code.collate("C")
+        in_range = (code >= prefix) & (code < prefix + "\U0010ffff")
         if as_of is None:
-            rows = conn.execute(
-                select(ACCOUNTS.c.code, ACCOUNTS.c.balance).where(
-                    ACCOUNTS.c.code.like(like, escape="\\")
-                )
-            )
+            rows = conn.execute(select(ACCOUNTS.c.code, ACCOUNTS.c.balance).where(in_range))
         else:
             rows = conn.execute(
                 select(ACCOUNTS.c.code, func.coalesce(func.sum(DAILY.c.delta), 0))
                 .select_from(ACCOUNTS)
                 .outerjoin(DAILY, (DAILY.c.account_id == ACCOUNTS.c.id) & (DAILY.c.day <= as_of))
-                .where(ACCOUNTS.c.code.like(like, escape="\\"))
+                .where(in_range)
                 .group_by(ACCOUNTS.c.code)
             )
         return {code: int(value) for code, value in rows}
@@ -444,16 +472,10 @@ class Ledger:
     # -- internals ----------------------------------------------------------------
 
     def _lock_accounts(self, codes: Sequence[str]) -> dict[str, _AccountState]:
-        query = (
-            select(ACCOUNTS.c.id, ACCOUNTS.c.code, ACCOUNTS.c.rule, ACCOUNTS.c.balance)
-            .where(ACCOUNTS.c.code.in_(codes))
-            .order_by(ACCOUNTS.c.id)
-        )
-        if not is_sqlite(self.session):
-            query = query.with_for_update()
+        query = _ACCOUNT_STATES if is_sqlite(self.session) else _LOCK_ACCOUNTS
         states = {
             row.code: _AccountState(row.id, row.code, BalanceRule(row.rule), int(row.balance))
-            for row in self.session.connection().execute(query)
+            for row in self.session.connection().execute(query, {"codes": codes})
         }
         for code in codes:
             if code not in states:
@@ -461,23 +483,27 @@ class Ledger:
         return states
 
     def _lock_chain(self) -> tuple[int, str]:
-        query = select(CHAIN.c.last_entry_id, CHAIN.c.last_hash).where(CHAIN.c.id == 1)
-        if not is_sqlite(self.session):
-            query = query.with_for_update()
+        query = _HEAD if is_sqlite(self.session) else _LOCK_HEAD
         row = self.session.connection().execute(query).first()
         if row is None:
             raise RuntimeError("ledger chain head is missing: run `funds init`")
         return int(row.last_entry_id or 0), str(row.last_hash)
 
+    def _refuse_second_reversal(self, entry_id: int, in_batch: Mapping[int, int]) -> None:
+        """Raise :class:`AlreadyReversed` if ``entry_id`` is reversed (call under the lock)."""
+        reversal = in_batch.get(entry_id) or self.reversal_of(entry_id)
+        if reversal is not None:
+            raise AlreadyReversed(
+                f"entry #{entry_id} was already reversed by entry #{reversal}",
+                entry=entry_id,
+                reversal=reversal,
+            )
+
     def _find_replays(self, requests: Iterable[EntryRequest]) -> dict[str, tuple[int, str]]:
         keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
         if not keys:
             return {}
-        rows = self.session.connection().execute(
-            select(ENTRIES.c.idempotency_key, ENTRIES.c.id, ENTRIES.c.request_hash).where(
-                ENTRIES.c.idempotency_key.in_(keys)
-            )
-        )
+        rows = self.session.connection().execute(_REPLAYS, {"keys": keys})
         return {row.idempotency_key: (int(row.id), row.request_hash) for row in rows}
 
     def _replay(self, request: EntryRequest, found: tuple[int, str]) -> PostedEntry:
@@ -509,30 +535,20 @@ class Ledger:
         head_hash: str,
     ) -> None:
         conn = self.session.connection()
-        conn.execute(insert(ENTRIES), entry_rows)
-        conn.execute(insert(POSTINGS), posting_rows)
+        conn.execute(_INSERT_ENTRIES, entry_rows)
+        conn.execute(_INSERT_POSTINGS, posting_rows)
         conn.execute(
-            update(ACCOUNTS)
-            .where(ACCOUNTS.c.id == bindparam("account_id"))
-            .values(balance=bindparam("new_balance")),
+            _SET_BALANCE,
             [{"account_id": s.id, "new_balance": s.balance} for s in states.values()],
         )
         conn.execute(
-            text(
-                "INSERT INTO ledger_daily_balance (account_id, day, delta, postings)"
-                " VALUES (:account_id, :day, :delta, :postings)"
-                " ON CONFLICT (account_id, day) DO UPDATE SET"
-                " delta = ledger_daily_balance.delta + excluded.delta,"
-                " postings = ledger_daily_balance.postings + excluded.postings"
-            ),
+            _ADD_DAILY,
             [
                 {"account_id": a, "day": d, "delta": v[0], "postings": v[1]}
                 for (a, d), v in sorted(daily.items())
             ],
         )
-        conn.execute(
-            update(CHAIN).where(CHAIN.c.id == 1).values(last_entry_id=head_id, last_hash=head_hash)
-        )
+        conn.execute(_SET_HEAD, {"head_id": head_id, "head_hash": head_hash})
 
 
 def _now() -> datetime:
