@@ -1,0 +1,355 @@
+"""Ledger benchmarks: durable commits, batches, as-of balances and verification.
+
+Every figure is measured through the public posting API (``Database.unit_of_work`` and
+``Ledger``) on a throw-away database: SQLite files in a temporary folder, and a scratch
+PostgreSQL database that is created, migrated and dropped again. Beside the engine's
+SQLite commit rate the same run measures plain ``sqlite3`` inserts of the same rows with
+the same pragmas, so that the engine's overhead is a ratio taken on the same disk at the
+same moment. ``FUNDS_BENCH_QUICK=1`` (or ``run(quick=True)``) shrinks every size for a
+smoke run; its figures are not comparable with the targets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from funds.db import Database, make_engine
+from funds.ledger import AccountKind, BalanceRule, EntryRequest, Ledger, Leg, verify
+from funds.migrate import upgrade
+
+PG_URL = os.environ.get("FUNDS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FIRST_DAY = date(2023, 1, 1)
+DAYS = 4 * 365 + 1  # four years of effective dates
+TREASURY = "bench:treasury"
+HOT = "bench:hot"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each benchmark does."""
+
+    single_commits: int
+    raw_commits: int
+    big_ledger: int
+    batch: int
+    balance_queries: int
+    pg_single_commits: int
+    pg_clients: int
+    pg_commits_per_client: int
+
+
+FULL = Sizes(3_000, 3_000, 1_000_000, 1_000, 2_000, 2_000, 16, 250)
+QUICK = Sizes(200, 200, 20_000, 1_000, 200, 200, 16, 20)
+
+
+def figure(
+    value: float, unit: str, target: float | None = None, better: str = "higher"
+) -> dict[str, Any]:
+    """One measured figure with its target and whether it meets it (``None``: no target)."""
+    passed: bool | None = None
+    if target is not None:
+        passed = value >= target if better == "higher" else value <= target
+    return {
+        "value": round(value, 3),
+        "unit": unit,
+        "target": target,
+        "better": better,
+        "pass": passed,
+    }
+
+
+# -- workloads ----------------------------------------------------------------------
+
+
+def open_accounts(db: Database, sources: list[str], targets: list[str]) -> None:
+    """Open FREE source accounts and NON_NEGATIVE target accounts in one unit of work."""
+    with db.unit_of_work() as s:
+        book = Ledger(s)
+        for code in sources:
+            book.open_account(code, AccountKind.EQUITY, BalanceRule.FREE)
+        for code in targets:
+            book.open_account(code, AccountKind.ASSET, BalanceRule.NON_NEGATIVE)
+
+
+def transfer(source: str, target: str, n: int, day: date, *, keyed: bool = True) -> EntryRequest:
+    """A two-leg entry as the API posts it: idempotency key, voucher and links included."""
+    return EntryRequest(
+        kind="bench",
+        effective_date=day,
+        legs=[Leg(source, -(n % 9_000 + 100)), Leg(target, n % 9_000 + 100)],
+        actor="bench",
+        memo=f"transfer {n}",
+        voucher=f"V-{n}",
+        idempotency_key=f"bench-{uuid.uuid4().hex}" if keyed else None,
+        links={"award": f"ADV-{n % 500:04d}"},
+    )
+
+
+def day_of(n: int, total: int) -> date:
+    """Spread ``total`` entries evenly over four years of effective dates, in order."""
+    return FIRST_DAY + timedelta(days=n * DAYS // max(total, 1))
+
+
+def single_commits(db: Database, count: int, sources: list[str], targets: list[str]) -> float:
+    """Commit ``count`` entries, one durable unit of work each; return commits per second."""
+    start = time.perf_counter()
+    for n in range(count):
+        request = transfer(
+            sources[n % len(sources)], targets[n % len(targets)], n, day_of(n, count)
+        )
+        with db.unit_of_work() as s:
+            Ledger(s).post(request)
+    return count / (time.perf_counter() - start)
+
+
+def raw_sqlite_commits(path: Path, count: int) -> float:
+    """Plain sqlite3: one entry row and two posting rows per commit, same schema and pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL"):
+        conn.execute(f"PRAGMA {pragma}")
+    accounts = [row[0] for row in conn.execute("SELECT id FROM ledger_account ORDER BY id")]
+    first = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_entry").fetchone() or (0,))[0]
+    entry_sql = (
+        "INSERT INTO ledger_entry (id, kind, effective_date, recorded_at, actor, memo, voucher,"
+        " idempotency_key, request_hash, reverses_id, links, prev_hash, hash)"
+        " VALUES (?, 'bench', ?, ?, 'bench', ?, ?, ?, ?, NULL, ?, ?, ?)"
+    )
+    posting_sql = (
+        "INSERT INTO ledger_posting (entry_id, account_id, amount, effective_date)"
+        " VALUES (?, ?, ?, ?)"
+    )
+    start = time.perf_counter()
+    for n in range(count):
+        entry_id = first + n + 1
+        day = day_of(n, count).isoformat()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            entry_sql,
+            (
+                entry_id,
+                day,
+                "2026-01-01 00:00:00.000000",
+                f"transfer {n}",
+                f"V-{n}",
+                f"raw-{uuid.uuid4().hex}",
+                "0" * 64,
+                "{}",
+                "0" * 64,
+                f"{entry_id:064x}",
+            ),
+        )
+        conn.executemany(
+            posting_sql,
+            [(entry_id, accounts[0], -100, day), (entry_id, accounts[1 + n % 10], 100, day)],
+        )
+        conn.execute("COMMIT")
+    rate = count / (time.perf_counter() - start)
+    conn.close()
+    return rate
+
+
+def build_big_ledger(db: Database, total: int, batch: int) -> float:
+    """Post ``total`` entries onto HOT in batches; return entries per second."""
+    sources = [f"{TREASURY}:{i}" for i in range(10)]
+    open_accounts(db, sources, [HOT])
+    start = time.perf_counter()
+    for first in range(0, total, batch):
+        requests = [
+            transfer(sources[n % 10], HOT, n, day_of(n, total), keyed=False)
+            for n in range(first, min(first + batch, total))
+        ]
+        with db.unit_of_work() as s:
+            Ledger(s).post_batch(requests)
+    return total / (time.perf_counter() - start)
+
+
+def balance_latencies(db: Database, queries: int) -> list[float]:
+    """Time ``Ledger.balance(HOT, as_of=...)`` at random dates; return milliseconds, sorted."""
+    rng = random.Random(7)
+    times: list[float] = []
+    with db.unit_of_work(readonly=True) as s:
+        for _ in range(queries):
+            as_of = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+            start = time.perf_counter()
+            Ledger(s).balance(HOT, as_of=as_of)
+            times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of already sorted values."""
+    rank = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+# -- SQLite -------------------------------------------------------------------------
+
+
+def sqlite_database(folder: Path, name: str) -> Database:
+    """A new, migrated SQLite database file in ``folder``."""
+    db = Database(make_engine(f"sqlite:///{folder / name}"))
+    upgrade(db.engine)
+    return db
+
+
+def sqlite_figures(sizes: Sizes, *, quick: bool) -> dict[str, Any]:
+    """Every SQLite figure, each on a fresh database in a temporary folder."""
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="funds-bench-") as tmp:
+        folder = Path(tmp)
+        db = sqlite_database(folder, "single.sqlite3")
+        targets = [f"bench:fund:{i}" for i in range(100)]
+        open_accounts(db, [TREASURY], targets)
+        engine_rate = single_commits(db, sizes.single_commits, [TREASURY], targets)
+        db.dispose()
+        raw_db = sqlite_database(folder, "raw.sqlite3")
+        open_accounts(raw_db, [TREASURY], targets[:10])
+        raw_db.dispose()
+        raw_rate = raw_sqlite_commits(folder / "raw.sqlite3", sizes.raw_commits)
+        out["sqlite_single_commits_per_s"] = figure(engine_rate, "commits/s", 2_000)
+        out["sqlite_raw_commits_per_s"] = figure(raw_rate, "commits/s")
+        out["sqlite_engine_overhead_ratio"] = figure(raw_rate / engine_rate, "raw/engine")
+
+        big = sqlite_database(folder, "big.sqlite3")
+        out["sqlite_batch_entries_per_s"] = figure(
+            build_big_ledger(big, sizes.big_ledger, sizes.batch), "entries/s", 20_000
+        )
+        times = balance_latencies(big, sizes.balance_queries)
+        out["sqlite_balance_as_of_p50_ms"] = figure(percentile(times, 50), "ms")
+        out["sqlite_balance_as_of_p99_ms"] = figure(percentile(times, 99), "ms", 1.0, "lower")
+        with big.engine.connect() as conn:
+            start = time.perf_counter()
+            report = verify(conn)
+            seconds = time.perf_counter() - start
+        if not report.ok:
+            raise RuntimeError(f"verify failed on the benchmark ledger: {report.problem}")
+        scale = 1.0 if quick else 1_000_000 / max(report.entries, 1)
+        out["sqlite_verify_seconds"] = figure(seconds * scale, "s per 1M entries", 5.0, "lower")
+        out["sqlite_verify_entries"] = report.entries
+        big.dispose()
+    return out
+
+
+# -- PostgreSQL ---------------------------------------------------------------------
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[Database]:
+    """A new, migrated PostgreSQL database, dropped on the way out."""
+    name = f"funds_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database(make_engine(url))
+    try:
+        upgrade(db.engine)
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def threaded_commits(db: Database, clients: int, per_client: int) -> float:
+    """``clients`` threads, each posting between its own accounts; return commits per second."""
+    sources = [[f"bench:src:{c}"] for c in range(clients)]
+    targets = [[f"bench:dst:{c}:{i}" for i in range(8)] for c in range(clients)]
+    open_accounts(db, [s for group in sources for s in group], [t for g in targets for t in g])
+    barrier = threading.Barrier(clients + 1)
+    errors: list[BaseException] = []
+
+    def client(c: int) -> None:
+        barrier.wait()
+        try:
+            single_commits(db, per_client, sources[c], targets[c])
+        except BaseException as error:  # reported after the run
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return clients * per_client / (time.perf_counter() - start)
+
+
+def set_balance_trigger(db: Database, enabled: bool) -> None:
+    """Switch the deferred balance trigger on or off (scratch database only, to price it)."""
+    action = "ENABLE" if enabled else "DISABLE"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(f"ALTER TABLE ledger_posting {action} TRIGGER trg_ledger_posting_balances")
+        )
+
+
+def postgres_figures(sizes: Sizes) -> dict[str, Any]:
+    """PostgreSQL figures on a scratch database: one client, 16 clients, trigger cost."""
+    out: dict[str, Any] = {}
+    with scratch_postgres() as db:
+        targets = [f"bench:fund:{i}" for i in range(100)]
+        open_accounts(db, [TREASURY], targets)
+        one = single_commits(db, sizes.pg_single_commits, [TREASURY], targets)
+        out["pg_single_commits_per_s"] = figure(one, "commits/s", 700)
+        many = threaded_commits(db, sizes.pg_clients, sizes.pg_commits_per_client)
+        out["pg_16_clients_commits_per_s"] = figure(many, "commits/s", 3_000)
+        set_balance_trigger(db, False)
+        try:
+            bare = single_commits(db, sizes.pg_single_commits, [TREASURY], targets)
+        finally:
+            set_balance_trigger(db, True)
+        out["pg_single_commits_per_s_without_balance_trigger"] = figure(bare, "commits/s")
+        with db.engine.connect() as conn:
+            report = verify(conn)
+        if not report.ok:
+            raise RuntimeError(f"verify failed on the PostgreSQL benchmark: {report.problem}")
+    return out
+
+
+def guarded(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one group of measurements; a failure is reported, not raised."""
+    try:
+        return measure()
+    except Exception as error:  # a bench run reports what it could not measure
+        return {f"{name}_error": f"{type(error).__name__}: {error}"}
+
+
+def run(*, quick: bool = False) -> dict[str, Any]:
+    """Run the ledger benchmarks; return JSON-able figures with targets and pass/fail."""
+    quick = quick or os.environ.get("FUNDS_BENCH_QUICK") == "1"
+    sizes = QUICK if quick else FULL
+    figures: dict[str, Any] = {}
+    figures.update(guarded("sqlite", lambda: sqlite_figures(sizes, quick=quick)))
+    figures.update(guarded("postgres", lambda: postgres_figures(sizes)))
+    checked = [f["pass"] for f in figures.values() if isinstance(f, dict) and f["pass"] is not None]
+    return {
+        "quick": quick,
+        "sizes": sizes.__dict__,
+        "figures": figures,
+        "all_pass": bool(checked) and all(checked),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2, ensure_ascii=False))
