@@ -1,0 +1,207 @@
+"""What the model is given: budgets, existing commitments, candidates, policy and settings.
+
+These dataclasses are the model's whole world. A scenario file fills them today
+(:mod:`funds.planner.scenario`); a ledger adapter will fill :class:`FundYear` and
+:class:`Commitment` from the grants tables later, without the model changing. Money is
+integer 分 here, as everywhere at the edges; the model converts to 万元 floats inside and
+:mod:`funds.planner.rounding` converts back. Shares and rates are percentages (``5`` = 5 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PROGRAMMES = ("advanced_cluster", "service_zone", "county_cluster")
+"""Programme codes (DOMAIN.md A, B, C); a scenario may name others, these are checked."""
+
+RULE_FAMILIES = (
+    "must_fund",
+    "city_share",
+    "city_awards",
+    "industry_count",
+    "industry_share",
+    "recognitions",
+    "pass_through",
+)
+"""Rules that can be made soft (penalised slack). Budgets are never soft."""
+
+
+@dataclass(frozen=True)
+class FundYear:
+    """One fund's budget for one year: what may be paid that year, less a reserve."""
+
+    fund: str
+    year: int
+    budget: int
+    """Annual budget in 分."""
+    reserve: int = 0
+    """分 kept back from planning (contingency); the plan pays at most ``budget - reserve``."""
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """An unpaid stage of a live award: money already promised in ``year``."""
+
+    ref: str
+    fund: str
+    year: int
+    amount: int
+    """Unpaid amount of the stage in 分."""
+    programme: str = ""
+    release_pct: float | None = None
+    """Chance (percent) that the stage is released; None uses the programme's pass rate."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An application that could be recognised and funded.
+
+    Fixed tiers (1000万 national/world cluster, 500万 provincial) have ``amount_min ==
+    amount_max``; zone and county grants give a range and the model picks the amount.
+    ``schedule`` gives the percent of the amount paid in the start year, the next year, ...
+    """
+
+    id: str
+    name: str
+    programme: str
+    fund: str
+    city: str
+    industry: str
+    score: float
+    """Merit 0-100 (indicator tables or officers' evaluation); weights money in the objective."""
+    amount_min: int
+    """Smallest grant in 分."""
+    amount_max: int
+    """Largest grant in 分 (equal to ``amount_min`` for a fixed tier)."""
+    schedule: tuple[int, ...] = (100,)
+    tier: str = ""
+    county: str = ""
+    earliest_start: int | None = None
+    latest_start: int | None = None
+    eligible: bool = True
+    ineligible_reason: str = ""
+    pass_through_pct: float | None = None
+    """Planned share passed on to enterprises (zone grants), percent."""
+
+    @property
+    def fixed(self) -> bool:
+        """Tell whether the amount is fixed (a tier) rather than chosen by the model."""
+        return self.amount_min == self.amount_max
+
+
+@dataclass(frozen=True)
+class ShareBound:
+    """Floor and/or ceiling (percent of all new money) for one city or industry."""
+
+    group: str
+    floor_pct: float | None = None
+    ceiling_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The planners' knobs; every rule is off unless set."""
+
+    cities: tuple[str, ...] = ()
+    """Cities the regional rules cover (empty: every city that has a candidate)."""
+    city_floor_pct: float | None = None
+    city_ceiling_pct: float | None = None
+    city_bounds: tuple[ShareBound, ...] = ()
+    """Per-city overrides of the default floor and ceiling."""
+    min_awards_per_city: int = 0
+    min_industries: int = 0
+    industry_ceiling_pct: float | None = None
+    max_recognitions: tuple[tuple[str, int], ...] = ()
+    """(programme, most new recognitions per start year), e.g. ("county_cluster", 20)."""
+    must_fund: tuple[str, ...] = ()
+    must_not_fund: tuple[str, ...] = ()
+    min_pass_through_pct: float | None = None
+    """Funded candidates with a pass-through plan pass on at least this share in total."""
+    soft: tuple[str, ...] = ()
+    """Rule families (:data:`RULE_FAMILIES`) treated as penalised slack instead of hard."""
+    soft_penalty: float = 1.0
+    """Weight of one unit of slack (万元, or one award/industry counted as 1000万)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to solve; defaults suit a province-sized scenario."""
+
+    solver: str = "auto"
+    """``auto`` (HiGHS where installed, else CBC), ``highs`` or ``cbc``."""
+    time_limit: float = 20.0
+    """Seconds per solve."""
+    gap_pct: float = 0.1
+    """Relative MIP gap (percent) at which the solver may stop."""
+    delay_discount_pct: float = 1.0
+    """Value lost per year of delay in a start, so that earlier starts win ties."""
+    pass_rates: tuple[tuple[str, float], ...] = ()
+    """(programme, percent) chance that an existing stage is released; default 100."""
+    explain: bool = True
+    explain_limit: int = 60
+    """Most candidates explained by re-solving; the rest get a cheap bound."""
+    marginal: bool = True
+    threads: int | None = None
+
+    def pass_rate(self, programme: str) -> float:
+        """Return the release probability (0-1) for stages of ``programme``."""
+        return dict(self.pass_rates).get(programme, 100.0) / 100.0
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything one planning run needs; pure data, no database."""
+
+    name: str
+    fund_years: tuple[FundYear, ...]
+    candidates: tuple[Candidate, ...]
+    commitments: tuple[Commitment, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+    settings: Settings = field(default_factory=Settings)
+    baseline: tuple[tuple[str, int], ...] = ()
+    """A previous plan (candidate id, start year); re-planning changes as little as it can."""
+    description: str = ""
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The planning years, ascending."""
+        return tuple(sorted({fy.year for fy in self.fund_years}))
+
+    def budget(self, fund: str, year: int) -> FundYear | None:
+        """Return the budget row of ``fund`` in ``year`` (None when it has none)."""
+        for fy in self.fund_years:
+            if fy.fund == fund and fy.year == year:
+                return fy
+        return None
+
+    def expected_commitments(self, fund: str, year: int) -> float:
+        """Return the expected existing payments of ``fund`` in ``year`` in 分 (float)."""
+        total = 0.0
+        for c in self.commitments:
+            if c.fund == fund and c.year == year:
+                rate = (
+                    c.release_pct / 100.0
+                    if c.release_pct is not None
+                    else self.settings.pass_rate(c.programme)
+                )
+                total += c.amount * rate
+        return total
+
+    def regional_cities(self) -> tuple[str, ...]:
+        """Return the cities the regional rules cover."""
+        if self.policy.cities:
+            return self.policy.cities
+        return tuple(sorted({c.city for c in self.candidates}))
+
+    def start_years(self, candidate: Candidate) -> tuple[int, ...]:
+        """Return the start years in which every stage of ``candidate`` has a budget year."""
+        out = []
+        for year in self.years:
+            if candidate.earliest_start is not None and year < candidate.earliest_start:
+                continue
+            if candidate.latest_start is not None and year > candidate.latest_start:
+                continue
+            stages = [year + k for k, pct in enumerate(candidate.schedule) if pct]
+            if all(self.budget(candidate.fund, y) is not None for y in stages):
+                out.append(year)
+        return tuple(out)

@@ -1,0 +1,177 @@
+"""Solve a built model in priority order and read the plan out of it.
+
+1. When some rule is soft: minimise the penalised slack (*violation*), then hold it.
+2. Maximise score-weighted money (:attr:`~funds.planner.model.PlanModel.value`).
+3. With a baseline plan: hold the value within the gap tolerance and minimise changes.
+
+Each stage is a solve with the scenario's time limit and gap; the outcome reported for
+the run is the value stage's (the plan's quality), and every stage's outcome is kept.
+
+The value stage starts from the LP relaxation: its optimum is an upper bound, and its
+funded candidates (``x = 1``) topped up greedily by score give a plan. When that plan
+breaks no rule and is within the gap tolerance of the bound, it is returned as it is
+(a proven gap, ``stopped_by="gap_tolerance"``, method ``lp_bound``); otherwise it is the
+warm start of the branch-and-bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pulp
+
+from funds.planner.baselines import greedy
+from funds.planner.inputs import Candidate
+from funds.planner.model import FEN_PER_WAN, PlanModel
+from funds.planner.results import check_rules, plan_value
+from funds.planner.rounding import FenAward
+from funds.planner.solve import CLOSED_GAP, SolveOutcome, solve
+
+HOLD_TOLERANCE = 1e-6
+
+
+@dataclass
+class Optimised:
+    """The outcome of the staged solve."""
+
+    outcome: SolveOutcome
+    """The value stage (or the first stage that found no plan)."""
+    stages: dict[str, SolveOutcome] = field(default_factory=dict)
+    violation: float = 0.0
+    changes: int | None = None
+
+
+def run_stages(model: PlanModel, *, solver: str) -> Optimised:
+    """Optimise ``model`` in priority order; leave the final solution in its variables."""
+    settings = model.inputs.settings
+    gap = settings.gap_pct / 100.0
+
+    def go() -> SolveOutcome:
+        return solve(
+            model.problem,
+            solver=solver,
+            time_limit=settings.time_limit,
+            gap=gap,
+            threads=settings.threads,
+        )
+
+    stages: dict[str, SolveOutcome] = {}
+    violation = 0.0
+    problem = model.problem
+    if model.violation.keys():
+        problem.sense = pulp.LpMinimize
+        problem.setObjective(model.violation)
+        stages["violation"] = first = go()
+        if not first.has_plan:
+            return Optimised(first, stages)
+        violation = first.objective or 0.0
+        hold = model.violation <= violation + HOLD_TOLERANCE * max(1.0, violation)
+        problem.addConstraint(hold, "hold_violation")
+    problem.sense = pulp.LpMaximize
+    problem.setObjective(model.value)
+    stages["value"] = main = value_stage(model, solver, gap)
+    if not main.has_plan or model.changes is None:
+        return Optimised(main, stages, violation)
+    floor = (main.objective or 0.0) * (1.0 - gap) - HOLD_TOLERANCE
+    problem.addConstraint(model.value >= floor, "hold_value")
+    problem.sense = pulp.LpMinimize
+    problem.setObjective(model.changes)
+    stages["changes"] = third = go()
+    if not third.has_plan:  # keep the value stage's plan: re-solve it
+        release_value_hold(model)
+        problem.sense = pulp.LpMaximize
+        problem.setObjective(model.value)
+        go()
+        return Optimised(main, stages, violation)
+    return Optimised(main, stages, violation, round(third.objective or 0.0))
+
+
+def value_stage(model: PlanModel, solver: str, gap: float) -> SolveOutcome:
+    settings = model.inputs.settings
+    relaxed = solve(
+        model.problem,
+        solver=solver,
+        time_limit=settings.time_limit,
+        gap=gap,
+        mip=False,
+        threads=settings.threads,
+    )
+    if not relaxed.has_plan or relaxed.objective is None:
+        return solve(
+            model.problem,
+            solver=solver,
+            time_limit=settings.time_limit,
+            gap=gap,
+            threads=settings.threads,
+        )
+    start = rounded_start(model)
+    value = plan_value(model.inputs, start)
+    bound = relaxed.objective
+    rel = abs(bound - value) / max(abs(value), 1e-9)
+    feasible = not check_rules(model.inputs, start)
+    load(model, start if feasible else [])
+    if feasible and rel <= gap:
+        state, stopped = (
+            ("optimal", "proof") if rel <= CLOSED_GAP else ("feasible", "gap_tolerance")
+        )
+        return replace(
+            relaxed,
+            status=state,
+            stopped_by=stopped,
+            objective=value,
+            bound=bound,
+            gap=rel,
+            method="lp_bound",
+        )
+    outcome = solve(
+        model.problem,
+        solver=solver,
+        time_limit=settings.time_limit,
+        gap=gap,
+        threads=settings.threads,
+        warm_start=feasible,
+    )
+    return replace(outcome, seconds=outcome.seconds + relaxed.seconds)
+
+
+def rounded_start(model: PlanModel) -> list[FenAward]:
+    """Return the LP relaxation's whole picks topped up greedily (call after an LP solve)."""
+    preset = [
+        (cand, t, round(amount * FEN_PER_WAN))
+        for cand, t, amount in picks(model, threshold=1.0 - 1e-6)
+    ]
+    return greedy(model.inputs, preset=preset)
+
+
+def load(model: PlanModel, awards: list[FenAward]) -> None:
+    """Set the model's variables to the plan ``awards`` (a warm start)."""
+    for var in model.problem.variables():
+        var.varValue = 0.0
+    industries = {a.candidate.industry for a in awards}
+    for award in awards:
+        key = (award.candidate.id, award.start)
+        if key not in model.x:
+            continue
+        model.x[key].varValue = 1.0
+        for var in model.money[key]:
+            if var.name.startswith("a_"):
+                var.varValue = award.amount / FEN_PER_WAN
+    for var, industry in model.industry_used.items():
+        var.varValue = 1.0 if industry in industries else 0.0
+
+
+def release_value_hold(model: PlanModel) -> None:
+    """Neutralise the baseline stage's value floor (for explanation re-solves)."""
+    row = model.problem.get_constraint_by_name("hold_value")
+    if row is not None:
+        row.changeRHS(-1e30)
+
+
+def picks(model: PlanModel, *, threshold: float = 0.5) -> list[tuple[Candidate, int, float]]:
+    """Return (candidate, start year, amount in 万元) for every funded candidate."""
+    by_id = {c.id: c for c in model.inputs.candidates}
+    out = []
+    for (cid, t), x in model.x.items():
+        if (x.varValue or 0.0) > threshold:
+            out.append((by_id[cid], t, float(pulp.value(model.money[cid, t]) or 0.0)))
+    return out
