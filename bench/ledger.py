@@ -216,7 +216,9 @@ def sqlite_figures(sizes: Sizes, *, quick: bool) -> dict[str, Any]:
         db = sqlite_database(folder, "single.sqlite3")
         targets = [f"bench:fund:{i}" for i in range(100)]
         open_accounts(db, [TREASURY], targets)
+        cpu = time.process_time()
         engine_rate = single_commits(db, sizes.single_commits, [TREASURY], targets)
+        cpu = (time.process_time() - cpu) / sizes.single_commits
         db.dispose()
         raw_db = sqlite_database(folder, "raw.sqlite3")
         open_accounts(raw_db, [TREASURY], targets[:10])
@@ -224,6 +226,7 @@ def sqlite_figures(sizes: Sizes, *, quick: bool) -> dict[str, Any]:
         raw_rate = raw_sqlite_commits(folder / "raw.sqlite3", sizes.raw_commits)
         out["sqlite_single_commits_per_s"] = figure(engine_rate, "commits/s", 2_000)
         out["sqlite_raw_commits_per_s"] = figure(raw_rate, "commits/s")
+        out["sqlite_single_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
         out["sqlite_engine_overhead_ratio"] = figure(raw_rate / engine_rate, "raw/engine")
 
         big = sqlite_database(folder, "big.sqlite3")
@@ -231,7 +234,7 @@ def sqlite_figures(sizes: Sizes, *, quick: bool) -> dict[str, Any]:
             build_big_ledger(big, sizes.big_ledger, sizes.batch), "entries/s", 20_000
         )
         times = balance_latencies(big, sizes.balance_queries)
-        out["sqlite_balance_as_of_p50_ms"] = figure(percentile(times, 50), "ms")
+        out["sqlite_balance_as_of_p50_ms"] = figure(percentile(times, 50), "ms", better="lower")
         out["sqlite_balance_as_of_p99_ms"] = figure(percentile(times, 99), "ms", 1.0, "lower")
         with big.engine.connect() as conn:
             start = time.perf_counter()
@@ -310,10 +313,16 @@ def postgres_figures(sizes: Sizes) -> dict[str, Any]:
     with scratch_postgres() as db:
         targets = [f"bench:fund:{i}" for i in range(100)]
         open_accounts(db, [TREASURY], targets)
+        cpu = time.process_time()
         one = single_commits(db, sizes.pg_single_commits, [TREASURY], targets)
+        cpu = (time.process_time() - cpu) / sizes.pg_single_commits
         out["pg_single_commits_per_s"] = figure(one, "commits/s", 700)
+        out["pg_single_client_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
+        cpu = time.process_time()
         many = threaded_commits(db, sizes.pg_clients, sizes.pg_commits_per_client)
+        cpu = (time.process_time() - cpu) / (sizes.pg_clients * sizes.pg_commits_per_client)
         out["pg_16_clients_commits_per_s"] = figure(many, "commits/s", 3_000)
+        out["pg_16_clients_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
         set_balance_trigger(db, False)
         try:
             bare = single_commits(db, sizes.pg_single_commits, [TREASURY], targets)
