@@ -67,6 +67,7 @@ def session(db: Database) -> Iterator[Session]:
 
 
 FreshFactory = Callable[[], Database]
+"""Builds a new, empty, migrated database."""
 
 
 @pytest.fixture

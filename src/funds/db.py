@@ -113,7 +113,9 @@ class Database:
     def session(self, *, readonly: bool = False) -> Session:
         """Return a new session; the caller owns its transaction."""
         if self._bind is not None:
-            return Session(bind=self._bind, join_transaction_mode="create_savepoint")
+            return Session(
+                bind=self._bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
         bind = self.engine
         if readonly and is_sqlite(bind):
             bind = bind.execution_options(sqlite_begin="DEFERRED")

@@ -28,7 +28,8 @@ def head_revision(engine: Engine) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at (``None`` when it is empty)."""
-    with engine.connect() as conn:
+    reader = engine.execution_options(sqlite_begin="DEFERRED")  # a read takes no write lock
+    with reader.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -25,8 +25,8 @@ from funds.errors import EXIT_CODES, FundsError
 from funds.migrate import upgrade
 from funds.money import MoneyError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 _database: Database | None = None
 _factory: Callable[[], Database] = Database.from_url
@@ -88,6 +88,14 @@ def parse_date(value: str | None, field: str = "date") -> date | None:
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as JSON (amounts are already strings or 分)."""
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def say(json_output: bool, payload: Any, message: str) -> None:
+    """Print ``payload`` as JSON for machines, or ``message`` for people."""
+    if json_output:
+        emit_json(payload)
+    else:
+        console.print(message, highlight=False)
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

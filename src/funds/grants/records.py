@@ -65,7 +65,7 @@ def set_budget(
         session.add(row)
         session.flush()
     previous, delta = row.budget, amount - row.budget
-    day = effective_date or date(year, 1, 1)
+    day = effective_date or date.today()
     if delta == 0:
         return row
     try:
