@@ -112,7 +112,8 @@ def evaluate(
         quiet = rule.warning_only or rule.id in switched
         found += [replace(f, warning_only=True) if quiet else f for f in results]
     found.sort(key=lambda f: (f.severity.rank, f.rule, f.subject))
-    return Evaluation(snapshot.as_of.isoformat(), tuple(found))
+    unique = {f.key: f for f in reversed(found)}  # one finding per key: the worst one
+    return Evaluation(snapshot.as_of.isoformat(), tuple(f for f in found if unique[f.key] is f))
 
 
 def _failure(rule: Rule, error: Exception) -> Finding:

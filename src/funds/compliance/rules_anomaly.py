@@ -25,23 +25,23 @@ def duplicate_payment(snapshot: Snapshot) -> list[Finding]:
                 groups[use.enterprise, use.amount].append(use)
         for (enterprise, amount), uses in sorted(groups.items()):
             days = sorted(u.effective_date for u in uses)
-            for first, second in pairwise(days):
-                if (second - first).days <= DUPLICATE_WINDOW_DAYS:
-                    name = _name(snapshot, enterprise)
-                    found.append(
-                        award_finding(
-                            "duplicate-payment",
-                            award,
-                            Severity.YELLOW,
-                            f"{award.code}: {name}（{enterprise}）于 {first} 和 {second} 两次收到"
-                            f" {format_yuan(amount)} 元 / the same amount paid twice within"
-                            f" {DUPLICATE_WINDOW_DAYS} days",
-                            "核对两笔凭证，如属重复下达则冲正 / check both vouchers; reverse a"
-                            " duplicate",
-                            part=f":{enterprise}:{amount}:{first}",
-                            amounts={"amount": amount},
-                        )
-                    )
+            close = [(a, b) for a, b in pairwise(days) if (b - a).days <= DUPLICATE_WINDOW_DAYS]
+            if not close:
+                continue
+            pairs = "、".join(f"{a} 与 {b}" for a, b in close)
+            found.append(
+                award_finding(
+                    "duplicate-payment",
+                    award,
+                    Severity.YELLOW,
+                    f"{award.code}: {_name(snapshot, enterprise)}（{enterprise}）于 {pairs}"
+                    f" 两次收到 {format_yuan(amount)} 元 / the same amount paid twice within"
+                    f" {DUPLICATE_WINDOW_DAYS} days",
+                    "核对凭证，如属重复下达则冲正 / check the vouchers; reverse a duplicate",
+                    part=f":{enterprise}:{amount}",
+                    amounts={"amount": amount, "times": len(close) + 1},
+                )
+            )
     return found
 
 

@@ -100,7 +100,7 @@ def test_alerts_open_resolve_and_reopen_with_their_history(books: Session) -> No
     release(books, award.code, 1, date(2025, 4, 1))
     pass_through(books, award.code, 10, date(2025, 5, 1))
     second = pass_through(books, award.code, 10, date(2025, 5, 20))
-    key = f"duplicate-payment:{award.code}:{credit_code(1)}:{10 * WAN}:2025-05-01"
+    key = f"duplicate-payment:{award.code}:{credit_code(1)}:{10 * WAN}"
     day = date(2025, 6, 1)
     first = scan(books, as_of=day)
     assert key in keys(books)

@@ -436,7 +436,7 @@ def test_the_same_amount_to_the_same_enterprise_within_30_days_is_flagged_yellow
     found = only(anomaly.duplicate_payment(snap(award, as_of=date(2025, 6, 1))))
     assert (found.severity, found.subject) == (
         Severity.YELLOW,
-        f"ZONE-2025-0001:E1:{10 * WAN}:2025-05-01",
+        f"ZONE-2025-0001:E1:{10 * WAN}",
     )
 
 
@@ -472,3 +472,11 @@ def test_pass_through_outside_the_recipients_city_is_flagged_yellow() -> None:
         )
     )
     assert (found.subject, found.severity) == ("ZONE-2025-0001:E2", Severity.YELLOW)
+
+
+def test_three_payments_of_the_same_amount_make_one_duplicate_finding() -> None:
+    award = zone(
+        uses=tuple(through(10 * WAN, date(2025, 5, day)) for day in (1, 1, 20)),
+    )
+    found = only(anomaly.duplicate_payment(snap(award, as_of=date(2025, 6, 1))))
+    assert found.amounts["times"] == 3
