@@ -116,6 +116,22 @@ def deadlines(
     _consequences(json_output, f"{len(done)} consequences of passed deadlines", done)
 
 
+@assess_app.command("review")
+def review(
+    award: str,
+    failed: Annotated[bool, typer.Option("--failed", help="The review did not pass")] = False,
+    on: On = None,
+    actor: Actor = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Record the review (复核) at the end of a recognition: renew it or let it expire."""
+    with unit_of_work(json_output=json_output) as session:
+        done = grants.review_recognition(
+            session, award=award, passed=not failed, on=day_of(on), actor=actor_of(actor)
+        )
+    _consequences(json_output, f"{award}: review {'failed' if failed else 'passed'}", done)
+
+
 def exit_award(
     award: str,
     reason: Annotated[

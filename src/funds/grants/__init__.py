@@ -12,6 +12,7 @@ from funds.grants.lifecycle import (
     record_assessment,
     record_recovery,
     record_report,
+    review_recognition,
     terminate,
 )
 from funds.grants.queries import (
@@ -47,6 +48,7 @@ __all__ = [
     "record_spending",
     "request_release",
     "reverse_entry",
+    "review_recognition",
     "set_budget",
     "terminate",
 ]

@@ -339,6 +339,35 @@ def record_recovery(
     return row
 
 
+def review_recognition(
+    session: Session, *, award: str, passed: bool, on: date, actor: str
+) -> list[Consequence]:
+    """Record the review (复核) at the end of a recognition period.
+
+    Passing extends the recognition by its period (3 years for county clusters); failing
+    ends the award as expired: unpaid stages return to the budget (COUNTY-PLAN 附件4 第六条).
+    """
+    found = award_by_code(session, award, lock=True)
+    rules = rules_of(found)
+    if rules.recognition_years is None or found.recognition_expires is None:
+        raise RuleBreach(
+            "review-applies-to-recognitions",
+            f"{award} is a {rules.name_zh}; only a recognition with a validity period is reviewed",
+        )
+    if found.status != "active":
+        raise_ended(found, "review", rules)
+    if not passed:
+        return terminate(
+            session, award=award, reason=ExitReason.EXPIRED, on=on, actor=actor, note="复核未通过"
+        )
+    found.recognition_expires = add_months(found.recognition_expires, 12 * rules.recognition_years)
+    session.add(found)
+    session.flush()
+    return [
+        Consequence(award, "renew", f"review passed; recognised until {found.recognition_expires}")
+    ]
+
+
 def record_report(
     session: Session, *, award: str, period: str, on: date, actor: str
 ) -> ReportSubmission:

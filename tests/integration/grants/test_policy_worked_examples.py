@@ -379,3 +379,47 @@ def test_idempotent_retry_of_a_pass_through_records_it_once(books: Session) -> N
     again = grants.record_pass_through(books, **kwargs)  # type: ignore[arg-type]
     assert first.id == again.id
     assert statement(books, award.code).passed_on == 10 * WAN
+
+
+# COUNTY-PLAN 附件4 第六条: 每次有效期满后……复核通过的有效期延长3年
+def test_a_passed_review_extends_a_county_recognition_by_three_years(books: Session) -> None:
+    award = grants.grant_award(
+        books,
+        programme=Programme.COUNTY_CLUSTER,
+        recipient="WH-CL",
+        fund=FUND,
+        amount=300 * WAN,
+        granted_on=date(2024, 6, 1),
+        stages=[grants.StagePlan(2024, 100 * WAN), grants.StagePlan(2027, 200 * WAN)],
+        actor="finance-a",
+    )
+    done = grants.review_recognition(
+        books, award=award.code, passed=True, on=date(2027, 5, 20), actor="p"
+    )
+    assert "2030-06-01" in done[0].detail
+    grants.record_assessment(
+        books, award=award.code, year=2027, grade="qualified", on=date(2027, 5, 25), actor="p"
+    )
+    release(books, award.code, 2, date(2027, 6, 15))  # after the first 3 years, still valid
+    assert statement(books, award.code).paid == 200 * WAN
+
+
+def test_a_failed_review_lets_the_recognition_expire_and_frees_the_budget(
+    books: Session,
+) -> None:
+    award = grants.grant_award(
+        books,
+        programme=Programme.COUNTY_CLUSTER,
+        recipient="WH-CL",
+        fund=FUND,
+        amount=300 * WAN,
+        granted_on=date(2024, 6, 1),
+        stages=[grants.StagePlan(2024, 100 * WAN), grants.StagePlan(2027, 200 * WAN)],
+        actor="finance-a",
+    )
+    done = grants.review_recognition(
+        books, award=award.code, passed=False, on=date(2027, 6, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["revocation", "cancel"]
+    assert statement(books, award.code).committed == 0
+    assert grants.fund_year_execution(books, FUND, 2027).available == 10_000 * WAN
