@@ -125,6 +125,12 @@ CLAUSES: dict[str, Clause] = {
         "第十四条",
         "连续两年未通过考核，或有弄虚作假、违反相关法律法规的，按程序撤销省级集群称号",
     ),
+    "zone-creator": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "总则",
+        "其创建主体为县（市、区）和省级以上开发区（包括高新技术开发区和经济技术开发区）",
+    ),
     "zone-staged": Clause(
         "ZONE-GUIDE",
         ZONE_GUIDE,
@@ -218,6 +224,8 @@ class ProgrammeRules:
     annual_report_due: tuple[int, int] | None = None
     """(month, day) by which last year's annual report is due."""
     recognition_years: int | None = None
+    recipient_kinds: tuple[str, ...] = ()
+    """Kinds of recipient the programme may award (empty: any)."""
     valid_until: date | None = None
     assessment_due: tuple[int, int] = (12, 31)
     """(month, day) in the assessed year by which its assessment must be recorded (setting)."""
@@ -275,6 +283,7 @@ SERVICE_ZONE = ProgrammeRules(
     rectification_months=3,
     recover_on=frozenset(ExitReason),
     quarterly_report=True,
+    recipient_kinds=("county", "district", "development_zone"),
     valid_until=date(2027, 12, 31),
     clauses={
         "staged": "zone-staged",
@@ -287,6 +296,7 @@ SERVICE_ZONE = ProgrammeRules(
         "report": "zone-quarterly-report",
         "validity": "zone-validity",
         "budget": "zone-staged",
+        "creator": "zone-creator",
     },
 )
 

@@ -97,6 +97,14 @@ def grant_award(
         return award_by_code(session, _linked_award(earlier.links))
     _check_stages(rules, amount, plans, granted_on)
     holder = recipient_by_code(session, recipient)
+    if rules.recipient_kinds and holder.kind not in rules.recipient_kinds:
+        raise RuleBreach(
+            "eligible-recipient",
+            f"{holder.name} is a {holder.kind}; a {rules.name_zh} goes to a"
+            f" {' / '.join(rules.recipient_kinds)}",
+            clause=rules.clauses.get("creator"),
+            recipient=recipient,
+        )
     source = fund_by_code(session, fund)
     code = code or _next_code(session, rules, granted_on.year)
     if session.exec(select(Award).where(Award.code == code)).first() is not None:

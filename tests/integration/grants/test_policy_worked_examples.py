@@ -423,3 +423,20 @@ def test_a_failed_review_lets_the_recognition_expire_and_frees_the_budget(
     assert [c.action for c in done] == ["revocation", "cancel"]
     assert statement(books, award.code).committed == 0
     assert grants.fund_year_execution(books, FUND, 2027).available == 10_000 * WAN
+
+
+# ZONE-GUIDE 总则: 其创建主体为县（市、区）和省级以上开发区
+def test_a_zone_grant_goes_only_to_a_county_district_or_development_zone(
+    books: Session,
+) -> None:
+    with pytest.raises(RuleBreach, match="development_zone") as info:
+        grants.grant_award(
+            books,
+            programme=Programme.SERVICE_ZONE,
+            recipient="WH-CL",  # a cluster
+            fund=FUND,
+            amount=500 * WAN,
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert info.value.rule == "eligible-recipient"
