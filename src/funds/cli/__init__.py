@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from funds.cli import alerts, demo, grants, ledger, operations, plan, show
+from funds.cli import (
+    alerts,
+    demo,
+    grants,
+    imports,
+    ledger,
+    operations,
+    plan,
+    reports,
+    serve,
+    show,
+    users,
+)
 
 app = typer.Typer(
     name="funds",
@@ -32,6 +44,11 @@ app.command("progress-report")(operations.progress_report)
 app.command("reverse")(operations.reverse)
 app.add_typer(show.app, name="show")
 app.add_typer(plan.app, name="plan")
+app.add_typer(reports.report_app, name="report")
+app.add_typer(reports.export_app, name="export")
+app.add_typer(users.app, name="users")
+app.command("serve")(serve.serve)
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:

@@ -1,0 +1,139 @@
+"""The state pass two shares: who imports, the result being built, progress, row keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from funds.db import table_of
+from funds.errors import FundsError, InvalidInput
+from funds.grants.errors import Duplicate, UnknownRecord
+from funds.imports.report import ImportResult, ParsedRow
+from funds.ledger import Entry
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: phase is ``reading``, ``checking`` or ``writing``."""
+
+KEY_PREFIX = "import"
+
+# Which column an error belongs to, by rule (RuleBreach) or by the kind of record not found.
+RULE_COLUMNS: dict[str, str] = {
+    "use-within-held": "amount",
+    "own-use-at-most-20-percent": "amount",
+    "budget-not-overdrawn": "amount",
+    "fixed-award-amount": "amount",
+    "zone-stage-within-validity": "split",
+    "gate-recognition": "on",
+    "gate-recognition-valid": "on",
+    "gate-assessment": "seq",
+    "stage-paid-once": "seq",
+    "stage-not-cancelled": "seq",
+    "release-requested-first": "seq",
+    "maker-checker": "approved_by",
+    "no-payment-after-exit": "award",
+    "reassessment-after-failure": "reassessment",
+    "idempotency": "voucher",
+}
+RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "award": ("award", "code"),
+    "enterprise": ("enterprise", "credit_code"),
+    "recipient": ("recipient", "code"),
+    "fund": ("fund",),
+    "stage": ("seq",),
+}
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "stages": ("split", "amount"),
+    "credit_code": ("credit_code", "enterprise"),
+}
+
+
+class AlreadyReported(Exception):
+    """Raised for a row whose problem is already recorded: nothing more to say about it."""
+
+
+@dataclass
+class Context:
+    """Pass two's working state for one import."""
+
+    actor: str
+    result: ImportResult
+    progress: Progress | None = None
+    write_everything: bool = True
+    """False on the last kind of a dry run or a failed file: bulk rows need not be written."""
+    checked: int = 0
+    total: int = 0
+    seen_keys: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, row: ParsedRow, error: FundsError) -> None:
+        """Record a domain refusal at the row, in the column it concerns."""
+        self.result.problems.append(
+            row.problem(error.message, field=column_of(row, error), rule=error.rule)
+        )
+
+    def tick(self, rows: int = 1) -> None:
+        """Count rows checked; report progress every 1,000 rows."""
+        before = self.checked
+        self.checked += rows
+        if self.progress is not None and (self.checked // 1000 > before // 1000):
+            self.progress("checking", self.checked, self.total)
+
+    def first_use(self, key: str, row: ParsedRow) -> bool:
+        """Tell whether ``key`` is new in this file; report a repeated one at its row."""
+        earlier = self.seen_keys.setdefault(key, row.number)
+        if earlier == row.number:
+            return True
+        self.result.problems.append(
+            row.problem(
+                f"repeats row {earlier} (same natural key {key.rsplit(':', 2)[-1]!r});"
+                " give each payment its own 凭证号",
+                field="voucher" if row.values.get("voucher") else None,
+                rule="import-row-once",
+            )
+        )
+        return False
+
+
+def column_of(row: ParsedRow, error: FundsError) -> str | None:
+    """Return the field of ``row`` that ``error`` concerns, when it can be told."""
+    candidates: Iterable[str] = ()
+    if isinstance(error, InvalidInput):
+        candidates = FIELD_ALIASES.get(error.field, (error.field,))
+    elif isinstance(error, UnknownRecord | Duplicate):
+        candidates = RECORD_COLUMNS.get(str(error.details.get("what")), ())
+    elif error.rule in RULE_COLUMNS:
+        candidates = (RULE_COLUMNS[error.rule],)
+    return next((f for f in candidates if f in row.sheet.columns), None)
+
+
+def natural_key(kind: str, award: str, row: ParsedRow, fields: Iterable[str]) -> str:
+    """Return a row's idempotency key: its voucher, else a digest of its significant fields."""
+    voucher = row.values.get("voucher")
+    if voucher:
+        return f"{KEY_PREFIX}:{kind}:{award}:v:{voucher}"
+    significant = [_plain(row.values.get(f)) for f in fields]
+    digest = hashlib.sha256(json.dumps(significant, ensure_ascii=False).encode()).hexdigest()
+    return f"{KEY_PREFIX}:{kind}:{award}:d:{digest[:24]}"
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def existing_keys(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """Return ``key → (entry id, request hash)`` for the keys already in the journal."""
+    found: dict[str, tuple[int, str]] = {}
+    table = table_of(Entry)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = select(table.c.idempotency_key, table.c.id, table.c.request_hash).where(
+            table.c.idempotency_key.in_(chunk)
+        )
+        for key, entry_id, digest in session.connection().execute(query):
+            found[str(key)] = (int(entry_id), str(digest))
+    return found
