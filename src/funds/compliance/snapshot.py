@@ -368,29 +368,39 @@ def _live(reversed_on: date | None, as_of: date) -> bool:
     return reversed_on is None or reversed_on > as_of
 
 
+_USES_SQL = (
+    "SELECT award_id, kind, amount, effective_date, purpose, enterprise_id, reversed_by"
+    " FROM award_use"
+)
+
+
+def _day(value: date | str) -> date:
+    """A date column as read by the driver without SQLAlchemy's per-row conversion."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _uses(conn: Connection, as_of: date, ids: set[int]) -> dict[int, list[UseView]]:
+    """The largest table (one row per payment): read raw, filtered and grouped in Python."""
     out: dict[int, list[UseView]] = defaultdict(list)
-    reversal = aliased(ENTRY)
-    query = (
-        select(
-            USE.c.award_id,
-            USE.c.kind,
-            USE.c.amount,
-            USE.c.effective_date,
-            USE.c.purpose,
-            ENTERPRISE.c.credit_code,
-            reversal.c.effective_date.label("reversed_on"),
+    codes = dict(conn.execute(select(ENTERPRISE.c.id, ENTERPRISE.c.credit_code)).all())
+    reversed_ids = select(USE.c.reversed_by).where(USE.c.reversed_by.is_not(None))
+    reversals = {
+        entry_id: day
+        for entry_id, day in conn.execute(
+            select(ENTRY.c.id, ENTRY.c.effective_date).where(ENTRY.c.id.in_(reversed_ids))
         )
-        .outerjoin(ENTERPRISE, ENTERPRISE.c.id == USE.c.enterprise_id)
-        .outerjoin(reversal, reversal.c.id == USE.c.reversed_by)
-        .where(USE.c.effective_date <= as_of)
-        .order_by(USE.c.award_id, USE.c.effective_date, USE.c.id)
-    )
-    for row in conn.execute(query):
-        if row.award_id in ids and _live(row.reversed_on, as_of):
-            out[row.award_id].append(
-                UseView(row.kind, int(row.amount), row.effective_date, row.purpose, row.credit_code)
-            )
+    }
+    for award_id, kind, amount, day, purpose, enterprise_id, reversed_by in conn.exec_driver_sql(
+        _USES_SQL
+    ):
+        if award_id not in ids:
+            continue
+        effective = _day(day)
+        if effective > as_of or not _live(reversals.get(reversed_by), as_of):
+            continue
+        out[award_id].append(
+            UseView(kind, int(amount), effective, purpose, codes.get(enterprise_id))
+        )
     return out
 
 
