@@ -87,7 +87,7 @@ class PlanModel:
         if soft or self.elastic:
             slack = self.problem.add_variable(f"s_{len(self.rules)}", lowBound=0)
             sign = 1 if rule.constraint.sense == pulp.LpConstraintGE else -1
-            rule.constraint.addterm(slack, sign)
+            rule.constraint.expr.addterm(slack, sign)
             rule.slack = slack
             self.violation.addterm(slack, penalty * rule.weight)
         self.problem.addConstraint(rule.constraint, rule.name)
@@ -178,6 +178,16 @@ def _locks(model: PlanModel) -> None:
     for n, cand in enumerate(model.inputs.candidates):
         starts = model.starts(cand.id)
         if not starts:
+            if cand.id in must:  # locked in but unfundable: a row no plan can meet
+                never = model.problem.add_variable(f"never_{n}", 0, 0)
+                rule = Rule(
+                    f"must_fund:{cand.id}",
+                    "must_fund",
+                    never >= 1,
+                    "count",
+                    f"{cand.id} is funded (it cannot be: no eligible start)",
+                )
+                model.add_rule(rule, soft=_soft(model, "must_fund"), penalty=_penalty(model))
             continue
         picks = pulp.lpSum(model.x[cand.id, t] for t in starts)
         row = picks >= (1 if cand.id in must else 0)

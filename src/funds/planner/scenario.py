@@ -150,9 +150,8 @@ def inputs_to_dict(inputs: PlanInputs) -> dict[str, Any]:
         for b in inputs.policy.city_bounds
     ]
     body["settings"]["pass_rates"] = dict(inputs.settings.pass_rates)
-    for c in body["candidates"]:
-        c["schedule"] = list(c["schedule"])
-    return body
+    plain: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False))
+    return plain
 
 
 def canonical_json(inputs: PlanInputs) -> str:
