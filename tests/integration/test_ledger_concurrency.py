@@ -15,7 +15,6 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 
-from conftest import FreshFactory
 from funds.db import Database, table_of
 from funds.ledger import (
     AccountKind,
@@ -29,6 +28,8 @@ from funds.ledger import (
     PostedEntry,
     verify,
 )
+
+FreshFactory = Callable[[], Database]
 
 THREADS = 16
 POSTS_PER_THREAD = 25

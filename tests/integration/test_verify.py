@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from conftest import FreshFactory, on_postgres
 from funds.cli import app
 from funds.cli.common import set_database_factory
 from funds.db import Database
@@ -31,6 +30,8 @@ from funds.ledger import (
     VerifyReport,
     verify,
 )
+
+FreshFactory = Callable[[], Database]
 
 TREASURY = "treasury"
 AVAILABLE = "fund:mfg:2026:available"
@@ -81,7 +82,7 @@ class Book:
 
     def tamper(self, *statements: str) -> None:
         """Run ``statements`` with the append-only triggers out of the way."""
-        if on_postgres():
+        if self.database.engine.dialect.name == "postgresql":
             with self.database.unit_of_work() as session:
                 conn = session.connection()
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
@@ -104,8 +105,8 @@ class Book:
 
 
 @pytest.fixture
-def book(request: pytest.FixtureRequest, fresh_database: FreshFactory) -> Book:
-    if on_postgres():
+def book(request: pytest.FixtureRequest, engine: Engine, fresh_database: FreshFactory) -> Book:
+    if engine.dialect.name == "postgresql":
         database: Database = request.getfixturevalue("db")
     else:
         database = fresh_database()
