@@ -1,0 +1,148 @@
+"""Idempotent POSTs: the same ``Idempotency-Key`` and body get the first response again.
+
+Under a key the first response (status and body) is stored in ``api_idempotency``, keyed by
+the user and the key, with a hash of the method, path and canonical body, in the same
+transaction as the operation: either both are committed or neither. A retry with the same
+key and body returns the stored response (with ``Idempotent-Replayed: true``); the same key
+with another body or path is a 409. The key is also handed to the services, namespaced by
+user (``api:<user id>:<key>``), so the ledger itself refuses to post twice under it.
+
+Concurrent requests under one key are serialised: SQLite's writers already are (``BEGIN
+IMMEDIATE``); on PostgreSQL a transaction-scoped advisory lock on the key makes the second
+wait for the first to commit and then find its response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from funds.api.deps import CurrentUser, SessionDep
+from funds.api.models import ApiUser, IdempotentResponse
+from funds.errors import ErrorKind, FundsError
+
+KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class IdempotencyKeyReused(FundsError):
+    """Raised when an ``Idempotency-Key`` comes back with another request."""
+
+    kind = ErrorKind.CONFLICT
+    rule = "idempotency"
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a state-changing route needs: its unit of work, its user and the key sent."""
+
+    session: Session
+    user: ApiUser
+    request: Request
+    key: str | None
+
+    @property
+    def actor(self) -> str:
+        """Who is recorded as doing it: the user's name."""
+        return self.user.name
+
+    @property
+    def service_key(self) -> str | None:
+        """The key handed to the services, namespaced by user."""
+        return None if self.key is None else f"api:{self.user.id}:{self.key}"
+
+    def respond(
+        self,
+        payload: BaseModel | None,
+        run: Callable[[], BaseModel],
+        *,
+        status_code: int = 200,
+    ) -> JSONResponse:
+        """Run the operation once per key and return (or replay) its response."""
+        digest = _digest(self.request, payload)
+        if self.key is not None:
+            stored = self._stored(digest)
+            if stored is not None:
+                return stored
+        content = run().model_dump(mode="json")
+        if self.key is not None:
+            self.session.add(
+                IdempotentResponse(
+                    user_id=self.user.id,  # type: ignore[arg-type]
+                    key=self.key,
+                    request_hash=digest,
+                    method=self.request.method,
+                    path=self.request.url.path[:300],
+                    status_code=status_code,
+                    body=json.dumps(content, ensure_ascii=False, sort_keys=True),
+                    created_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+            self.session.flush()
+        return JSONResponse(content, status_code=status_code)
+
+    def _stored(self, digest: str) -> JSONResponse | None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            lock = int.from_bytes(
+                hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
+                "big",
+                signed=True,
+            )
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+        row = self.session.exec(
+            select(IdempotentResponse).where(
+                IdempotentResponse.user_id == self.user.id, IdempotentResponse.key == self.key
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.request_hash != digest:
+            raise IdempotencyKeyReused(
+                f"the Idempotency-Key {self.key!r} was used for another request"
+                f" ({row.method} {row.path}); use a new key for a new request",
+                key=self.key,
+            )
+        return JSONResponse(
+            json.loads(row.body), status_code=row.status_code, headers={REPLAYED_HEADER: "true"}
+        )
+
+
+def _digest(request: Request, payload: BaseModel | None) -> str:
+    body = None if payload is None else payload.model_dump(mode="json")
+    canonical = json.dumps(
+        [request.method, request.url.path, body], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def write_context(
+    session: SessionDep,
+    user: CurrentUser,
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=KEY_HEADER,
+            min_length=1,
+            max_length=120,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retry-safe key (1–120 visible ASCII characters): a retry with the"
+            " same key and body returns the first response; another body is a 409.",
+        ),
+    ] = None,
+) -> WriteContext:
+    """The write context of a state-changing request."""
+    return WriteContext(session, user, request, idempotency_key)
+
+
+Write = Annotated[WriteContext, Depends(write_context)]

@@ -1,0 +1,118 @@
+"""What a scoped user may see: a city officer their city, a recipient officer their own.
+
+Every route that reads or acts on an award, a recipient, an enterprise's receipts or an
+alert asks the :class:`Scope` first. A record outside the scope is answered exactly as a
+record that does not exist (the same 404 and message), and lists and counts are filtered in
+the query, so a city or recipient officer learns nothing of another's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from sqlmodel import Session, col, select
+
+from funds.api.models import ApiUser
+from funds.api.users import Role
+from funds.compliance.errors import UnknownAlert
+from funds.compliance.models import Alert
+from funds.grants.errors import UnknownRecord
+from funds.grants.models import Award, Enterprise, Recipient
+
+Q = TypeVar("Q", bound=Any)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The city or recipient a user is limited to (both ``None``: sees everything)."""
+
+    city: str | None = None
+    recipient: str | None = None
+
+    @classmethod
+    def of(cls, user: ApiUser) -> Scope:
+        """The scope of ``user``'s role."""
+        if user.role == Role.CITY:
+            return cls(city=user.city or "")
+        if user.role == Role.RECIPIENT:
+            return cls(recipient=user.recipient or "")
+        return cls()
+
+    @property
+    def limited(self) -> bool:
+        """True for city and recipient users."""
+        return self.city is not None or self.recipient is not None
+
+    def sees(self, recipient: Recipient) -> bool:
+        """Tell whether the scope includes ``recipient``."""
+        if self.city is not None:
+            return recipient.city == self.city
+        if self.recipient is not None:
+            return recipient.code == self.recipient
+        return True
+
+    def recipients(self, query: Q) -> Q:
+        """Narrow a query that selects from ``recipient``."""
+        if self.city is not None:
+            return cast(Q, query.where(Recipient.city == self.city))
+        if self.recipient is not None:
+            return cast(Q, query.where(Recipient.code == self.recipient))
+        return query
+
+    def award(self, session: Session, code: str) -> Award:
+        """Return award ``code`` if the scope includes it, else the not-found error."""
+        row = session.exec(
+            select(Award, Recipient)
+            .join(Recipient, col(Recipient.id) == Award.recipient_id)
+            .where(Award.code == code)
+        ).first()
+        if row is None or not self.sees(row[1]):
+            raise UnknownRecord("award", code)
+        return row[0]
+
+    def recipient_record(self, session: Session, code: str) -> Recipient:
+        """Return recipient ``code`` if the scope includes it, else the not-found error."""
+        found = session.exec(select(Recipient).where(Recipient.code == code)).first()
+        if found is None or not self.sees(found):
+            raise UnknownRecord("recipient", code)
+        return found
+
+    def visible_awards(self, session: Session) -> set[str] | None:
+        """The codes of the awards in scope (``None``: all of them)."""
+        if not self.limited:
+            return None
+        query = select(Award.code).join(Recipient, col(Recipient.id) == Award.recipient_id)
+        return set(session.exec(self.recipients(query)))
+
+    def enterprise(self, session: Session, credit_code: str, receipts_awards: set[str]) -> None:
+        """Refuse an enterprise a scoped user has no business with (as if it did not exist).
+
+        A city officer may look at enterprises of their city and at those paid under awards in
+        their city; a recipient officer at those it paid.
+        """
+        if not self.limited:
+            return
+        found = session.exec(
+            select(Enterprise).where(Enterprise.credit_code == credit_code)
+        ).first()
+        visible = self.visible_awards(session) or set()
+        in_city = found is not None and self.city is not None and found.city == self.city
+        if found is None or not (in_city or receipts_awards & visible):
+            raise UnknownRecord("enterprise", credit_code)
+
+    def alerts(self, query: Q) -> Q:
+        """Narrow a query that selects from ``compliance_alert``."""
+        if self.city is not None:
+            return cast(Q, query.where(Alert.city == self.city))
+        if self.recipient is not None:
+            return cast(Q, query.where(Alert.recipient == self.recipient))
+        return query
+
+    def alert(self, alert: Alert, key: str) -> Alert:
+        """Return ``alert`` if the scope includes it, else the not-found error."""
+        if self.city is not None and alert.city != self.city:
+            raise UnknownAlert(key)
+        if self.recipient is not None and alert.recipient != self.recipient:
+            raise UnknownAlert(key)
+        return alert
