@@ -2,7 +2,8 @@
 per test.
 
 ``FUNDS_TEST_DATABASE_URL`` selects PostgreSQL (CI runs the suite on both); without it
-the suite runs on a SQLite file in a temporary folder. Tests that need real commits from
+the suite runs on a SQLite file in a temporary folder. On PostgreSQL each run creates a
+database of its own on that server (and drops it afterwards). Tests that need real commits from
 several connections (concurrency, tampering from another connection, subprocess CLI)
 ask for ``fresh_database``, which builds a new, empty, migrated database.
 """
@@ -33,18 +34,20 @@ def on_postgres() -> bool:
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    private = None
     if on_postgres():
-        url = TEST_URL
-        eng = make_engine(url)
-        with eng.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        # A database of this run's own, so that parallel runs on one server never collide.
+        private = f"funds_test_{uuid.uuid4().hex[:12]}"
+        _admin(f'CREATE DATABASE "{private}"')
+        url = make_url(TEST_URL).set(database=private).render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'funds.sqlite3'}"
-        eng = make_engine(url)
+    eng = make_engine(url)
     upgrade(eng)
     yield eng
     eng.dispose()
+    if private is not None:
+        _admin(f'DROP DATABASE IF EXISTS "{private}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, func, select
 
 from funds.grants import accounts
@@ -25,7 +27,7 @@ from funds.grants.common import (
     stages_of,
 )
 from funds.grants.models import Award, Enterprise, Recipient, Recovery, Stage, Termination, Use
-from funds.ledger import Ledger
+from funds.ledger import Entry, Ledger
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,20 @@ def _stage_line(stage: Stage, day: date) -> StageLine:
     )
 
 
+def standing_on(reversed_by: Any, day: date) -> ColumnElement[bool]:
+    """True for a record not reversed by ``day`` (a reversal dated later still lets it count)."""
+    later = (
+        select(Entry.id).where(col(Entry.id) == reversed_by, Entry.effective_date > day).exists()
+    )
+    return or_(reversed_by.is_(None), later)
+
+
 def _live_uses(award: Award, kind: str, day: date):  # type: ignore[no-untyped-def]
     return select(Use).where(
         Use.award_id == award.id,
         Use.kind == kind,
         Use.effective_date <= day,
-        col(Use.reversed_by).is_(None),
+        standing_on(col(Use.reversed_by), day),
     )
 
 
@@ -249,7 +259,7 @@ def fund_year_execution(
             .where(
                 Award.fund_id == source.id,
                 Recovery.kind == "repayment",
-                col(Recovery.reversed_by).is_(None),
+                standing_on(col(Recovery.reversed_by), day),
                 Recovery.effective_date <= min(day, date(year, 12, 31)),
                 Recovery.effective_date >= date(year, 1, 1),
             )
@@ -311,7 +321,7 @@ def enterprise_receipts(
         .where(
             Use.enterprise_id == enterprise.id,
             Use.effective_date <= day,
-            col(Use.reversed_by).is_(None),
+            standing_on(col(Use.reversed_by), day),
         )
         .order_by(col(Use.effective_date), col(Use.id))
     )

@@ -44,6 +44,9 @@ def set_budget(
 ) -> FundYear:
     """Set (or amend, with a reason) a fund's annual budget to ``amount`` 分.
 
+    The entry's effective date defaults to 1 January of the budget year, or today when
+    a future year's budget is set in advance.
+
     A cut below what is already committed is refused: the budget's available part may
     never go negative.
     """
@@ -65,7 +68,7 @@ def set_budget(
         session.add(row)
         session.flush()
     previous, delta = row.budget, amount - row.budget
-    day = effective_date or date.today()
+    day = effective_date or min(date.today(), date(year, 1, 1))
     if delta == 0:
         return row
     try:

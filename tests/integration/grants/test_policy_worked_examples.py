@@ -440,3 +440,27 @@ def test_a_zone_grant_goes_only_to_a_county_district_or_development_zone(
             actor="finance-a",
         )
     assert info.value.rule == "eligible-recipient"
+
+
+def test_a_pass_through_reversed_later_still_counts_before_its_reversal(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    use = grants.record_pass_through(
+        books,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=50 * WAN,
+        purpose="培育服务型制造标杆企业",
+        on=date(2025, 6, 1),
+        actor="zone-officer",
+    )
+    grants.reverse_entry(
+        books, entry_id=use.entry_id, reason="凭证作废", actor="finance-a", on=date(2025, 8, 1)
+    )
+    before = statement(books, award.code, date(2025, 7, 1))
+    assert before.passed_on == 50 * WAN
+    assert [line.amount for line in before.enterprises] == [50 * WAN]
+    after = statement(books, award.code, date(2025, 8, 1))
+    assert (after.passed_on, after.enterprises) == (0, [])
+    assert grants.enterprise_receipts(books, credit_code(1), date(2025, 7, 1))[0].amount == 50 * WAN
+    assert grants.enterprise_receipts(books, credit_code(1)) == []
