@@ -17,10 +17,15 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+# Encoders built once: json.dumps builds a new JSONEncoder on every call with options.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_REQUEST = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
 
 def canonical_links(links: Mapping[str, Any]) -> str:
     """Return the canonical JSON text of an entry's links (sorted keys, compact)."""
-    return json.dumps(dict(links), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _SORTED(dict(links))
 
 
 def canonical_entry(
@@ -53,7 +58,7 @@ def canonical_entry(
         links,
         [list(p) for p in postings],
     ]
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+    return _COMPACT(fields).encode()
 
 
 def _iso(value: date | datetime | str) -> str:
@@ -71,5 +76,5 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 def request_digest(request: Mapping[str, Any]) -> str:
     """Return the hash of a request, for idempotency: same request, same digest."""
-    text = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    text = _REQUEST(request)
     return hashlib.sha256(text.encode()).hexdigest()
