@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from factories import FreshFactory
 from funds.db import Database, make_engine
 from funds.migrate import upgrade
 
@@ -67,10 +68,6 @@ def session(db: Database) -> Iterator[Session]:
     """A session inside the test's rolled-back transaction."""
     with db.session() as s:
         yield s
-
-
-FreshFactory = Callable[[], Database]
-"""Builds a new, empty, migrated database."""
 
 
 @pytest.fixture

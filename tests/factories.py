@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlmodel import Session
 
 from funds import grants
+from funds.db import Database
 from funds.grants.credit_code import make_credit_code
 from funds.grants.models import Award
 from funds.policy import WAN, Programme
 
 FUND = "mfg"
+
+FreshFactory = Callable[[], Database]
+"""Builds a new, empty, migrated database (the ``fresh_database`` fixture)."""
 
 
 def credit_code(n: int) -> str:

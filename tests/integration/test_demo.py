@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from conftest import FreshFactory
+from factories import FreshFactory
 from funds import demo, grants
 from funds.cli import app
 from funds.cli.common import set_database_factory

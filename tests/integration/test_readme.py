@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import FreshFactory
+from factories import FreshFactory
 from funds.cli import app
 from funds.cli.common import set_database_factory
 from funds.db import Database
