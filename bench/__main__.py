@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-MODULES = ["bench.ledger", "bench.planner", "bench.grants", "bench.compliance"]
+MODULES = ["bench.ledger", "bench.planner", "bench.grants", "bench.compliance", "bench.reports"]
 
 
 def main() -> int:
