@@ -2,7 +2,10 @@
 
 Only entries an officer can mistype are reversible here: a budget setting, a stage release,
 a pass-through, own spending, a repayment or write-off. Grants, cancellations, forfeits and
-clawbacks follow from decisions and are undone by new decisions, not by reversal.
+clawbacks follow from decisions and are undone by new decisions, not by reversal. A release
+cannot be reversed once its award has ended: the exit cancelled every unpaid stage and
+raised the recovery on the money paid, and a stage put back to "committed" would hold its
+budget for an award that can never be paid again.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from funds.errors import InvalidInput
+from funds.grants.common import raise_ended, rules_of
 from funds.grants.errors import RuleBreach
-from funds.grants.models import BudgetChange, FundYear, Recovery, Stage, Use
+from funds.grants.models import Award, BudgetChange, FundYear, Recovery, Stage, Use
 from funds.ledger import Ledger, PostedEntry
 
 REVERSIBLE = ("budget", "release", "pass_through", "own_use", "repayment", "write_off")
@@ -39,6 +43,8 @@ def reverse_entry(
             f"entry #{entry_id} is a {original.kind}; only {', '.join(REVERSIBLE)} entries can"
             " be reversed (a grant is ended by exit or revocation)",
         )
+    if original.kind == "release":
+        _refuse_after_end(session, entry_id)
     reversal = ledger.reverse(
         entry_id,
         actor=actor,
@@ -51,6 +57,15 @@ def reverse_entry(
     _undo_record(session, original.kind, entry_id, reversal.id)
     session.flush()
     return reversal
+
+
+def _refuse_after_end(session: Session, release_entry_id: int) -> None:
+    """Raise :class:`~funds.grants.errors.AwardEnded` if the released award has ended."""
+    award = session.exec(
+        select(Award).join(Stage).where(Stage.release_entry_id == release_entry_id)
+    ).first()
+    if award is not None and award.status != "active":
+        raise_ended(award, "release reversal", rules_of(award))
 
 
 def _undo_record(session: Session, kind: str, entry_id: int, reversal_id: int) -> None:
