@@ -15,7 +15,14 @@ import sys
 import time
 from typing import Any
 
-MODULES = ["bench.ledger", "bench.planner", "bench.grants", "bench.compliance", "bench.reports"]
+MODULES = [
+    "bench.ledger",
+    "bench.planner",
+    "bench.grants",
+    "bench.compliance",
+    "bench.reports",
+    "bench.imports",
+]
 
 
 def main() -> int:

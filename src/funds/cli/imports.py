@@ -213,7 +213,7 @@ def _progress(wanted: bool | None) -> Iterator[ProgressCallback | None]:
 
 def _plain_progress(phase: str, done: int, total: int) -> None:
     """Progress as lines, for a log or a pipe."""
-    print(f"{phase} {done}/{total}", file=sys.stderr, flush=True)
+    print(f"{phase} {done}/{total}" if total else f"{phase} {done}", file=sys.stderr, flush=True)
 
 
 __all__ = ["InvalidInput", "app"]

@@ -27,10 +27,11 @@ INSTRUCTIONS_SHEET = "说明"
 
 @dataclass
 class RawSheet:
-    """One sheet: its name, an estimate of its last row, and its rows as they stream."""
+    """One sheet: its name, its last row when known cheaply, and its rows as they stream."""
 
     name: str
     max_row: int
+    """The last row number (0 when unknown: a workbook's rows are counted as read)."""
     rows: Iterator[tuple[int, tuple[Any, ...]]]
     """``(Excel row number, cell values)``, every row including blank ones."""
 
@@ -54,7 +55,7 @@ def open_sheets(path: Path) -> Iterator[list[RawSheet]]:
         yield [
             RawSheet(
                 name=sheet.title,
-                max_row=int(sheet.max_row or 0),
+                max_row=0,  # asking openpyxl would parse the whole sheet once more
                 rows=_numbered(sheet.iter_rows(min_row=1, values_only=True)),
             )
             for sheet in book.worksheets

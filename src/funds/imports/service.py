@@ -7,7 +7,9 @@ file is applied whole or not at all.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlmodel import Session
@@ -37,6 +39,32 @@ def import_file(
     two applies the readable rows in order — kinds in the order of :data:`KINDS`, rows in
     file order — catching each refusal at its row. Nothing is committed here.
     """
+    with _collector_paused():
+        return _import(session, path, kind, actor, dry_run, progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: a large file allocates millions of objects that live
+    until the end, and rescanning them costs a fifth of the time; reference counting still
+    frees everything else at once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(
+    session: Session,
+    path: Path,
+    kind: str | None,
+    actor: str,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportResult:
     wanted = _kind(kind)
     result = ImportResult(file=path.name, dry_run=dry_run)
     batches: dict[str, list[ParsedRow]] = {}
@@ -49,6 +77,8 @@ def import_file(
     order = [name for name in KINDS if batches.get(name)]
     total = sum(len(rows) for rows in batches.values())
     ctx = Context(actor=actor, result=result, progress=progress, total=total)
+    if progress is not None:
+        progress("checking", 0, total)
     for name in order:
         ctx.write_everything = not (name == order[-1] and (dry_run or not result.ok))
         if name == "pass_through":

@@ -39,7 +39,7 @@ def write_template(kind: Kind, path: Path, *, english: bool = False) -> None:
         cell.font = Font(bold=True)
         letter = cell.column_letter
         sheet.column_dimensions[letter].width = max(14, 2 * len(column.zh) + 4)
-        if column.read.__name__ == "as_date" or column.field in ("on", "granted_on"):
+        if column.field in ("on", "granted_on"):
             for row in range(2, 1002):
                 sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
