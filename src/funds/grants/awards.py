@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from funds.errors import InvalidInput
 from funds.grants import accounts
@@ -238,8 +238,16 @@ def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
 
 def _next_code(session: Session, rules: ProgrammeRules, year: int) -> str:
     prefix = f"{rules.code_prefix}-{year}-"
-    codes = session.exec(select(Award.code).where(col(Award.code).startswith(prefix))).all()
-    numbers = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
+    # Longest then largest first: the highest number among zero-padded codes, found through
+    # the unique index on code instead of loading every code of the year.
+    code = col(Award.code)
+    query = (
+        select(Award.code)
+        .where(code >= prefix, code < prefix + "\U0010ffff", code.startswith(prefix))
+        .order_by(func.length(code).desc(), code.desc())
+        .limit(50)
+    )
+    numbers = [int(c[len(prefix) :]) for c in session.exec(query) if c[len(prefix) :].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 

@@ -79,6 +79,13 @@ def record_assessment(
                 f"{award} {year}: a re-assessment follows a failed assessment of a zone only",
                 clause=rules.clauses.get("rectification"),
             )
+        if on < previous.assessed_on:
+            raise RuleBreach(
+                "reassessment-after-failure",
+                f"{award} {year}: the re-assessment ({on}) cannot precede the failed"
+                f" assessment it follows ({previous.assessed_on})",
+                clause=rules.clauses.get("rectification"),
+            )
     elif previous is not None:
         raise Duplicate(
             f"{award} already has an assessment for {year} ({Grade(previous.grade).label});"

@@ -195,6 +195,7 @@ class Use(SQLModel, table=True):
     """Money the recipient passed on to an enterprise, or spent itself, for a purpose."""
 
     __tablename__ = "award_use"
+    __table_args__ = (Index("ix_award_use_award_kind", "award_id", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     award_id: int = Field(foreign_key="award.id", index=True)

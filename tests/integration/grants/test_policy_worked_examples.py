@@ -464,3 +464,38 @@ def test_a_pass_through_reversed_later_still_counts_before_its_reversal(books: S
     assert (after.passed_on, after.enterprises) == (0, [])
     assert grants.enterprise_receipts(books, credit_code(1), date(2025, 7, 1))[0].amount == 50 * WAN
     assert grants.enterprise_receipts(books, credit_code(1)) == []
+
+
+def test_a_reassessment_cannot_precede_the_failure_it_follows(books: Session) -> None:
+    award = zone_award(books)
+    grants.record_assessment(
+        books, award=award.code, year=2026, grade="unqualified", on=date(2026, 4, 30), actor="p"
+    )
+    with pytest.raises(RuleBreach, match="cannot precede"):
+        grants.record_assessment(
+            books,
+            award=award.code,
+            year=2026,
+            grade="qualified",
+            on=date(2026, 4, 1),
+            actor="p",
+            reassessment=True,
+        )
+
+
+def test_award_codes_keep_counting_past_9999(books: Session) -> None:
+    grants.add_recipient(books, code="CZ", name="滁州某区", kind="district", city="滁州")
+    award = grants.grant_award(
+        books,
+        programme=Programme.SERVICE_ZONE,
+        recipient="CZ",
+        fund=FUND,
+        amount=100,
+        stages=[grants.StagePlan(2025, 100)],
+        code="ZONE-2025-9999",
+        granted_on=date(2025, 3, 1),
+        actor="finance-a",
+    )
+    assert award.code == "ZONE-2025-9999"
+    assert zone_award(books, amount_wan=1).code == "ZONE-2025-10000"
+    assert zone_award(books, amount_wan=1).code == "ZONE-2025-10001"
