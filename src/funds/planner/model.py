@@ -30,6 +30,8 @@ COUNT_WEIGHT = 1000.0
 """One award, industry or recognition of slack counts like 1000万 of slack."""
 
 Key = tuple[str, int]
+Terms = dict[pulp.LpVariable, float]
+"""A linear expression as {variable: coefficient}."""
 
 
 def wan(fen: float) -> float:
@@ -77,10 +79,14 @@ class PlanModel:
     industry_used: dict[pulp.LpVariable, str] = field(default_factory=dict)
     """Binary per industry: 1 only when the industry has a funded candidate."""
     elastic: bool = False
+    terms: dict[Key, tuple[pulp.LpVariable, float]] = field(default_factory=dict)
+    """Money of each (candidate, start year) as one term: (``x``, amount) or (``a``, 1)."""
+    starts_of: dict[str, list[int]] = field(default_factory=dict)
+    candidate: dict[str, Candidate] = field(default_factory=dict)
 
     def starts(self, cid: str) -> list[int]:
         """Return the start years the model allows for candidate ``cid``."""
-        return [t for (c, t) in self.x if c == cid]
+        return self.starts_of.get(cid, [])
 
     def add_rule(self, rule: Rule, *, soft: bool, penalty: float = 1.0) -> None:
         """Add ``rule``'s row; give it a slack when it is soft or the model is elastic."""
@@ -108,58 +114,84 @@ def build_model(inputs: PlanInputs, *, elastic: bool = False) -> PlanModel:
     return model
 
 
+# Rows are built from coefficient dicts ({variable: coefficient}) in one pass each, never by
+# adding PuLP expressions together (each ``+`` copies), so building stays linear in size.
+
+
+def _row(terms: Terms, sense: int, rhs: float) -> pulp.LpConstraint:
+    return pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, rhs=rhs)
+
+
+def _add(into: Terms, terms: Terms, factor: float = 1.0) -> None:
+    for var, coef in terms.items():
+        into[var] = into.get(var, 0.0) + coef * factor
+
+
 def _decisions(model: PlanModel) -> None:
     inputs = model.inputs
     first = inputs.years[0] if inputs.years else 0
     keep = 1.0 - inputs.settings.delay_discount_pct / 100.0
     banned = set(inputs.policy.must_not_fund)
+    value: Terms = {}
     for n, cand in enumerate(inputs.candidates):
+        model.candidate[cand.id] = cand
         starts = inputs.start_years(cand) if cand.eligible else ()
+        model.starts_of[cand.id] = list(starts)
         if not starts:
             continue
         upper = 0.0 if cand.id in banned else 1.0
+        take: Terms = {}
         for t in starts:
             x = model.problem.add_variable(f"x_{n}_{t}", 0, upper, pulp.LpInteger)
             model.x[cand.id, t] = x
-            model.money[cand.id, t] = _money_of(model, cand, n, t, x)
-            model.value += model.money[cand.id, t] * (cand.score * keep ** (t - first))
-        picks = pulp.lpSum(model.x[cand.id, t] for t in starts)
-        model.take_rows[cand.id] = picks <= 1
+            var, coef = _money_of(model, cand, n, t, x)
+            model.terms[cand.id, t] = (var, coef)
+            model.money[cand.id, t] = pulp.LpAffineExpression([(var, coef)])
+            value[var] = value.get(var, 0.0) + coef * cand.score * keep ** (t - first)
+            take[x] = 1.0
+        model.take_rows[cand.id] = _row(take, pulp.LpConstraintLE, 1)
         model.problem.addConstraint(model.take_rows[cand.id], f"take_{n}")
+    model.value = pulp.LpAffineExpression(value)
 
 
 def _money_of(
     model: PlanModel, cand: Candidate, n: int, t: int, x: pulp.LpVariable
-) -> pulp.LpAffineExpression:
+) -> tuple[pulp.LpVariable, float]:
     if cand.fixed:
-        return pulp.LpAffineExpression([(x, wan(cand.amount_max))])
+        return x, wan(cand.amount_max)
     a = model.problem.add_variable(f"a_{n}_{t}", 0, wan(cand.amount_max))
-    model.problem.addConstraint(a - wan(cand.amount_max) * x <= 0, f"amax_{n}_{t}")
-    model.problem.addConstraint(a - wan(cand.amount_min) * x >= 0, f"amin_{n}_{t}")
-    return pulp.LpAffineExpression([(a, 1.0)])
+    high = _row({a: 1.0, x: -wan(cand.amount_max)}, pulp.LpConstraintLE, 0)
+    low = _row({a: 1.0, x: -wan(cand.amount_min)}, pulp.LpConstraintGE, 0)
+    model.problem.addConstraint(high, f"amax_{n}_{t}")
+    model.problem.addConstraint(low, f"amin_{n}_{t}")
+    return a, 1.0
+
+
+def payment_terms(model: PlanModel) -> dict[Key, Terms]:
+    """Return the new payments of each (fund, year) in 万元 as coefficient dicts."""
+    out: dict[Key, Terms] = defaultdict(dict)
+    for (cid, t), (var, coef) in model.terms.items():
+        cand = model.candidate[cid]
+        for k, pct in enumerate(cand.schedule):
+            if pct:
+                row = out[cand.fund, t + k]
+                row[var] = row.get(var, 0.0) + coef * pct / 100.0
+    return out
 
 
 def payments(model: PlanModel) -> dict[Key, pulp.LpAffineExpression]:
     """Return the new payments of each (fund, year) in 万元 as expressions."""
-    out: dict[Key, list[tuple[pulp.LpAffineExpression, float]]] = defaultdict(list)
-    by_id = {c.id: c for c in model.inputs.candidates}
-    for (cid, t), money in model.money.items():
-        cand = by_id[cid]
-        for k, pct in enumerate(cand.schedule):
-            if pct:
-                out[cand.fund, t + k].append((money, pct / 100.0))
-    return {key: pulp.lpSum(m * s for m, s in terms) for key, terms in out.items()}
+    return {key: pulp.LpAffineExpression(t) for key, t in payment_terms(model).items()}
 
 
 def _budgets(model: PlanModel) -> None:
     inputs = model.inputs
-    new = payments(model)
+    new = payment_terms(model)
     for fy in inputs.fund_years:
         key = (fy.fund, fy.year)
         existing = wan(inputs.expected_commitments(fy.fund, fy.year))
         cap = wan(fy.budget - fy.reserve)
-        expr = new.get(key, pulp.LpAffineExpression())
-        row = expr <= cap - existing
+        row = _row(new.get(key, {}), pulp.LpConstraintLE, cap - existing)
         text = f"payments of {fy.fund} in {fy.year} within budget less reserve"
         model.add_rule(Rule(f"budget:{fy.fund}:{fy.year}", "budget", row, "万元", text), soft=False)
         model.budget_rows[key] = row
@@ -189,8 +221,8 @@ def _locks(model: PlanModel) -> None:
                 )
                 model.add_rule(rule, soft=_soft(model, "must_fund"), penalty=_penalty(model))
             continue
-        picks = pulp.lpSum(model.x[cand.id, t] for t in starts)
-        row = picks >= (1 if cand.id in must else 0)
+        picks = {model.x[cand.id, t]: 1.0 for t in starts}
+        row = _row(picks, pulp.LpConstraintGE, 1 if cand.id in must else 0)
         if cand.id in must:
             rule = Rule(f"must_fund:{cand.id}", "must_fund", row, "count", f"{cand.id} is funded")
             model.add_rule(rule, soft=_soft(model, "must_fund"), penalty=_penalty(model))
@@ -199,32 +231,47 @@ def _locks(model: PlanModel) -> None:
         model.least_rows[cand.id] = row
 
 
+def total_terms(model: PlanModel) -> Terms:
+    """Return all new money of the plan in 万元 as a coefficient dict."""
+    out: Terms = {}
+    for var, coef in model.terms.values():
+        out[var] = out.get(var, 0.0) + coef
+    return out
+
+
 def total_new(model: PlanModel) -> pulp.LpAffineExpression:
     """Return all new money of the plan in 万元."""
-    return pulp.lpSum(model.money.values())
+    return pulp.LpAffineExpression(total_terms(model))
 
 
-def _group_money(model: PlanModel, attr: str) -> dict[str, pulp.LpAffineExpression]:
-    by_id = {c.id: c for c in model.inputs.candidates}
-    groups: dict[str, list[pulp.LpAffineExpression]] = defaultdict(list)
-    for (cid, _t), money in model.money.items():
-        groups[getattr(by_id[cid], attr)].append(money)
-    return {g: pulp.lpSum(ms) for g, ms in groups.items()}
+def _group_money(model: PlanModel, attr: str) -> dict[str, Terms]:
+    groups: dict[str, Terms] = defaultdict(dict)
+    for (cid, _t), (var, coef) in model.terms.items():
+        row = groups[getattr(model.candidate[cid], attr)]
+        row[var] = row.get(var, 0.0) + coef
+    return groups
 
 
-def _group_count(model: PlanModel, attr: str) -> dict[str, pulp.LpAffineExpression]:
-    by_id = {c.id: c for c in model.inputs.candidates}
-    groups: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+def _group_count(model: PlanModel, attr: str) -> dict[str, Terms]:
+    groups: dict[str, Terms] = defaultdict(dict)
     for (cid, _t), x in model.x.items():
-        groups[getattr(by_id[cid], attr)].append(x)
-    return {g: pulp.lpSum(xs) for g, xs in groups.items()}
+        groups[getattr(model.candidate[cid], attr)][x] = 1.0
+    return groups
 
 
 def _share_rule(
-    model: PlanModel, family: str, group: str, share: pulp.LpAffineExpression, pct: float, ge: bool
+    model: PlanModel,
+    family: str,
+    group: str,
+    share: Terms,
+    pct: float,
+    ge: bool,
+    total: Terms,
 ) -> None:
-    total = total_new(model)
-    row = (share - (pct / 100.0) * total >= 0) if ge else (share - (pct / 100.0) * total <= 0)
+    terms: Terms = {}
+    _add(terms, total, -pct / 100.0)
+    _add(terms, share)
+    row = _row(terms, pulp.LpConstraintGE if ge else pulp.LpConstraintLE, 0)
     word = "at least" if ge else "at most"
     kind = "floor" if ge else "ceiling"
     text = f"{group} gets {word} {pct:g} % of new money"
@@ -236,9 +283,10 @@ def _regional(model: PlanModel) -> None:
     policy = model.inputs.policy
     money = _group_money(model, "city")
     counts = _group_count(model, "city")
+    total = total_terms(model)
     overrides = {b.group: b for b in policy.city_bounds}
     for city in model.inputs.regional_cities():
-        share = money.get(city, pulp.LpAffineExpression())
+        share = money.get(city, {})
         bound = overrides.get(city)
         floor = bound.floor_pct if bound and bound.floor_pct is not None else policy.city_floor_pct
         ceiling = (
@@ -247,11 +295,11 @@ def _regional(model: PlanModel) -> None:
             else policy.city_ceiling_pct
         )
         if floor:
-            _share_rule(model, "city_share", city, share, floor, ge=True)
+            _share_rule(model, "city_share", city, share, floor, True, total)
         if ceiling is not None and ceiling < 100:
-            _share_rule(model, "city_share", city, share, ceiling, ge=False)
+            _share_rule(model, "city_share", city, share, ceiling, False, total)
         if policy.min_awards_per_city:
-            row = counts.get(city, pulp.LpAffineExpression()) >= policy.min_awards_per_city
+            row = _row(counts.get(city, {}), pulp.LpConstraintGE, policy.min_awards_per_city)
             text = f"{city} gets at least {policy.min_awards_per_city} award(s)"
             rule = Rule(f"city_awards:{city}", "city_awards", row, "count", text)
             model.add_rule(rule, soft=_soft(model, "city_awards"), penalty=_penalty(model))
@@ -261,35 +309,47 @@ def _industries(model: PlanModel) -> None:
     policy = model.inputs.policy
     counts = _group_count(model, "industry")
     if policy.min_industries:
-        used = []
+        used: Terms = {}
         for n, industry in enumerate(sorted(counts)):
             y = model.problem.add_variable(f"ind_{n}", 0, 1, pulp.LpInteger)
-            model.problem.addConstraint(y - counts[industry] <= 0, f"ind_used_{n}")
+            terms: Terms = {y: 1.0}
+            _add(terms, counts[industry], -1.0)
+            model.problem.addConstraint(_row(terms, pulp.LpConstraintLE, 0), f"ind_used_{n}")
             model.industry_used[y] = industry
-            used.append(y)
-        row = pulp.lpSum(used) >= policy.min_industries
+            used[y] = 1.0
+        row = _row(used, pulp.LpConstraintGE, policy.min_industries)
         text = f"at least {policy.min_industries} industries funded"
         rule = Rule("industry_count", "industry_count", row, "count", text)
         model.add_rule(rule, soft=_soft(model, "industry_count"), penalty=_penalty(model))
     if policy.industry_ceiling_pct is not None and policy.industry_ceiling_pct < 100:
+        total = total_terms(model)
         for industry, share in sorted(_group_money(model, "industry").items()):
             _share_rule(
-                model, "industry_share", industry, share, policy.industry_ceiling_pct, ge=False
+                model,
+                "industry_share",
+                industry,
+                share,
+                policy.industry_ceiling_pct,
+                False,
+                total,
             )
 
 
 def _recognitions(model: PlanModel) -> None:
-    by_id = {c.id: c for c in model.inputs.candidates}
+    most_of = dict(model.inputs.policy.max_recognitions)
+    if not most_of:
+        return
+    started: dict[tuple[str, int], Terms] = defaultdict(dict)
+    for (cid, t), x in model.x.items():
+        programme = model.candidate[cid].programme
+        if programme in most_of:
+            started[programme, t][x] = 1.0
     for programme, most in model.inputs.policy.max_recognitions:
         for year in model.inputs.years:
-            xs = [
-                x
-                for (cid, t), x in model.x.items()
-                if t == year and by_id[cid].programme == programme
-            ]
+            xs = started.get((programme, year))
             if not xs:
                 continue
-            row = pulp.lpSum(xs) <= most
+            row = _row(xs, pulp.LpConstraintLE, most)
             text = f"at most {most} new {programme} recognitions in {year}"
             rule = Rule(f"recognitions:{programme}:{year}", "recognitions", row, "count", text)
             model.add_rule(rule, soft=_soft(model, "recognitions"), penalty=_penalty(model))
@@ -299,15 +359,14 @@ def _pass_through(model: PlanModel) -> None:
     least = model.inputs.policy.min_pass_through_pct
     if least is None:
         return
-    by_id = {c.id: c for c in model.inputs.candidates}
-    terms = [
-        money * ((by_id[cid].pass_through_pct or 0.0) - least) / 100.0
-        for (cid, _t), money in model.money.items()
-        if by_id[cid].pass_through_pct is not None
-    ]
+    terms: Terms = {}
+    for (cid, _t), (var, coef) in model.terms.items():
+        planned = model.candidate[cid].pass_through_pct
+        if planned is not None:
+            terms[var] = terms.get(var, 0.0) + coef * (planned - least) / 100.0
     if not terms:
         return
-    row = pulp.lpSum(terms) >= 0
+    row = _row(terms, pulp.LpConstraintGE, 0)
     text = f"funded grants pass on at least {least:g} % to enterprises in total"
     rule = Rule("pass_through", "pass_through", row, "万元", text)
     model.add_rule(rule, soft=_soft(model, "pass_through"), penalty=_penalty(model))
