@@ -85,7 +85,7 @@ def pass_through(session: Session, rows: list[ParsedRow], ctx: Context) -> None:
         else:
             counts.new += 1
             pending.append(item)
-    if pending and (ctx.write_everything or ctx.result.ok):
+    if pending and (ctx.later_kinds or (ctx.result.ok and not ctx.result.dry_run)):
         _write(session, ledger, pending, ctx)
 
 

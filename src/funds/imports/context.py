@@ -64,8 +64,8 @@ class Context:
     actor: str
     result: ImportResult
     progress: Progress | None = None
-    write_everything: bool = True
-    """False on the last kind of a dry run or a failed file: bulk rows need not be written."""
+    later_kinds: bool = False
+    """True while kinds that may depend on this one's writes are still to come."""
     checked: int = 0
     total: int = 0
     seen_keys: dict[str, int] = field(default_factory=dict)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from funds.imports.kinds import Kind
+from funds.money import format_yuan
 
 
 def column_letter(index: int) -> str:
@@ -82,16 +84,27 @@ class ParsedRow:
     ) -> Problem:
         """Build a problem at this row (and at ``field``'s cell when given)."""
         header, letter = self.sheet.columns.get(field or "", (None, None))
-        value = self.values.get(field) if field else None
+        value = _shown(field, self.values.get(field)) if field else None
         return Problem(
             sheet=self.sheet.name,
             row=self.number,
             column=header,
             message=message,
             cell=f"{letter}{self.number}" if letter else None,
-            value=None if value is None else str(value),
+            value=value,
             rule=rule,
         )
+
+
+def _shown(field: str, value: Any) -> str | None:
+    """A typed value as the officer reads it: amounts in 元, dates ISO."""
+    if value is None:
+        return None
+    if field == "amount" and isinstance(value, int):
+        return format_yuan(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass

@@ -80,7 +80,7 @@ def _import(
     if progress is not None:
         progress("checking", 0, total)
     for name in order:
-        ctx.write_everything = not (name == order[-1] and (dry_run or not result.ok))
+        ctx.later_kinds = name != order[-1]
         if name == "pass_through":
             bulk.pass_through(session, batches[name], ctx)
         else:

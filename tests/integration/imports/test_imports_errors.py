@@ -225,6 +225,8 @@ def test_the_messages_quote_the_cell_and_name_the_rule(cli: Database, tmp_path: 
     assert by_cell["奖补", "F3"]["rule"] == "budget-not-overdrawn"
     assert by_cell["下达企业", "C3"]["column"] == "金额"
     assert by_cell["下达企业", "C3"]["row"] == 3
+    assert by_cell["下达企业", "C3"]["value"] == "2,000,000.00"
+    assert by_cell["下达企业", "C5"]["value"] == "abc"
 
 
 def test_the_table_for_people_lists_each_problem_where_the_officer_looks(
