@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from funds.cli.common import console, emit_json, table, unit_of_work
+from funds.cli.common import console, emit_json, err_console, parse_date, table, unit_of_work
 from funds.money import format_wan
+from funds.planner.adapter import from_ledger
 from funds.planner.compare import Comparison
 from funds.planner.scenario import load_scenario
 from funds.planner.service import compare_runs, get_run, results_of, run_and_store
@@ -27,11 +28,32 @@ def run_command(
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.")] = None,
     explain: Annotated[bool | None, typer.Option(help="Explain every candidate.")] = None,
     actor: Annotated[str, typer.Option(help="Who runs the plan.")] = "",
+    ledger: Annotated[
+        bool,
+        typer.Option(
+            "--from-ledger",
+            help="Read budgets and existing commitments from the grants ledger.",
+        ),
+    ] = False,
+    fund: Annotated[
+        str | None,
+        typer.Option(help="With --from-ledger: read only this ledger fund (code or name)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="With --from-ledger: the books as of YYYY-MM-DD."),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Solve SCENARIO, store the run and print the plan (or the diagnosis)."""
+    day = parse_date(as_of, "--as-of")
+    if not ledger and (fund is not None or day is not None):
+        err_console.print("[bold red]refused:[/] --fund and --as-of need --from-ledger")
+        raise typer.Exit(2)
     with unit_of_work(json_output=json_output) as session:
         inputs = load_scenario(scenario)
+        if ledger:
+            inputs = from_ledger(session, inputs, fund=fund, as_of=day)
         inputs = _override(inputs, solver=solver, time_limit=time_limit, explain=explain)
         run, result = run_and_store(session, inputs, actor=actor)
         run_id = run.id
@@ -83,6 +105,16 @@ def _render(run_id: int | None, body: dict[str, Any]) -> None:
         f"[bold]run {run_id}[/]: {body['scenario']} — {body['label']}"
         f" ({body['solver']} {body['solver_version']}, {body['seconds']:.1f} s)"
     )
+    source = body.get("source")
+    if source:
+        funds = ", ".join(f"{label} = ledger {code}" for label, code in source["funds"])
+        console.print(
+            f"budgets and commitments from the ledger ({funds}) as of"
+            f" {source['as_of'] or 'the run'}; ledger head {source['head_id']}"
+            f" {source['head_hash'][:16]}"
+        )
+        for fund_label, year in source["assumed"]:
+            console.print(f"  {fund_label} {year}: no budget in the ledger; the scenario's kept")
     plan = body["plan"]
     if plan is None:
         _render_diagnosis(body["diagnosis"])

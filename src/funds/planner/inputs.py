@@ -149,6 +149,22 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class LedgerSource:
+    """Where budgets and commitments came from when they were read from the grants ledger."""
+
+    funds: tuple[tuple[str, str], ...]
+    """(fund as the scenario names it, ledger fund code) for every fund read."""
+    as_of: str | None
+    """ISO date of the books read (None: the books as they stood when the run was made)."""
+    head_id: int
+    """Id of the newest ledger entry when the books were read."""
+    head_hash: str
+    """Its hash: the fingerprint of every entry up to it."""
+    assumed: tuple[tuple[str, int], ...] = ()
+    """Planning fund-years the ledger has no budget for; the scenario's figure was kept."""
+
+
+@dataclass(frozen=True)
 class PlanInputs:
     """Everything one planning run needs; pure data, no database."""
 
@@ -161,6 +177,8 @@ class PlanInputs:
     baseline: tuple[tuple[str, int], ...] = ()
     """A previous plan (candidate id, start year); re-planning changes as little as it can."""
     description: str = ""
+    source: LedgerSource | None = None
+    """Set when budgets and commitments were read from the ledger (see ``planner.adapter``)."""
 
     @property
     def years(self) -> tuple[int, ...]:

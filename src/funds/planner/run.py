@@ -63,6 +63,9 @@ class PlanResult:
     marginal: list[Marginal] = field(default_factory=list)
     diagnosis: Diagnosis | None = None
     baselines: dict[str, Summary] = field(default_factory=dict)
+    source: dict[str, Any] | None = None
+    """Where budgets and commitments came from when read from the ledger (funds, as-of
+    date, ledger head id and hash); None for a scenario file's own figures."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-able data (money as integer 分)."""
@@ -91,6 +94,8 @@ def plan(inputs: PlanInputs) -> PlanResult:
         0.0,
         optimised.stages,
     )
+    if inputs.source is not None:
+        result.source = asdict(inputs.source)
     result.baselines = {
         "greedy": summarise(inputs, greedy(inputs)),
         "equal_shares": summarise(inputs, equal_shares(inputs)),

@@ -25,6 +25,7 @@ from funds.planner.inputs import (
     Candidate,
     Commitment,
     FundYear,
+    LedgerSource,
     PlanInputs,
     Policy,
     Settings,
@@ -84,6 +85,7 @@ def inputs_from_dict(data: Mapping[str, Any]) -> PlanInputs:
             "programmes",
             "candidates",
             "baseline",
+            "source",
         },
     )
     programmes = _table(data, "programmes")
@@ -104,6 +106,7 @@ def inputs_from_dict(data: Mapping[str, Any]) -> PlanInputs:
         policy=_policy(_table(data, "policy")),
         settings=settings,
         baseline=tuple(_baseline(row, f"baseline[{i}]") for i, row in _rows(data, "baseline")),
+        source=_source(data.get("source")),
     )
     validate(inputs)
     return inputs
@@ -150,6 +153,8 @@ def inputs_to_dict(inputs: PlanInputs) -> dict[str, Any]:
         for b in inputs.policy.city_bounds
     ]
     body["settings"]["pass_rates"] = dict(inputs.settings.pass_rates)
+    if inputs.source is None:
+        del body["source"]  # scenario runs hash exactly as before ledger sources existed
     plain: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False))
     return plain
 
@@ -428,6 +433,26 @@ def _policy(row: dict[str, Any]) -> Policy:
         soft=soft,
         soft_penalty=_number(row, "soft_penalty", where, default=1.0) or 1.0,
     )
+
+
+def _source(value: Any) -> LedgerSource | None:
+    """Read the ledger provenance a stored run's inputs carry (see ``planner.adapter``)."""
+    if value is None:
+        return None
+    where = "source"
+    if not isinstance(value, dict):
+        raise ScenarioInvalid(where, "expected a table")
+    _known(value, where, {"funds", "as_of", "head_id", "head_hash", "assumed"})
+    try:
+        return LedgerSource(
+            funds=tuple((str(label), str(code)) for label, code in value["funds"]),
+            as_of=None if value.get("as_of") is None else str(value["as_of"]),
+            head_id=int(value["head_id"]),
+            head_hash=str(value["head_hash"]),
+            assumed=tuple((str(f), int(y)) for f, y in value.get("assumed", [])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScenarioInvalid(where, f"not a ledger source: {exc}") from exc
 
 
 def _baseline(row: dict[str, Any], where: str) -> tuple[str, int]:
