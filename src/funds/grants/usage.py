@@ -42,6 +42,7 @@ def record_pass_through(
     _check_amount(amount)
     if not purpose.strip():
         raise InvalidInput("purpose", "say what the enterprise receives the money for")
+    enterprise = enterprise.strip().upper()  # the form stored, hashed and retried alike
     request = {
         "op": "pass_through",
         "award": award,
