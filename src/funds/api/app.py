@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from funds import __version__
 from funds.api import problems
+from funds.api.deps import connection_gate
 from funds.api.routers import ROUTERS
 from funds.api.rules import PublicRule, rule_of
 from funds.db import Database
@@ -51,6 +52,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         openapi_tags=[{"name": name} for name in TAGS],
     )
     app.state.database = database
+    app.state.gate = connection_gate(database)
     _require_rules(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
@@ -107,12 +109,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     public = {r.path for r in api_routes() if isinstance(rule_of(r), PublicRule)}
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            _problem_responses(operation, method, "{" in path, path in public)
+            _problem_responses(operation, method, path in public)
     app.openapi_schema = schema
     return schema
 
 
 _PROBLEM_TEXT = {
+    400: "The body is not readable (not UTF-8 JSON).",
     401: "No token, or an unknown or revoked one.",
     403: "The caller's role may not do this.",
     404: "No such record (or not in the caller's scope).",
@@ -123,14 +126,10 @@ _PROBLEM_TEXT = {
 }
 
 
-def _problem_responses(
-    operation: dict[str, Any], method: str, has_path: bool, public: bool
-) -> None:
-    statuses = {500, 503} if public else {401, 403, 422, 500, 503}
-    if has_path or method == "post":
-        statuses.add(404)
+def _problem_responses(operation: dict[str, Any], method: str, public: bool) -> None:
+    statuses = {500, 503} if public else {401, 403, 404, 422, 500, 503}
     if method == "post":
-        statuses.add(409)
+        statuses |= {400, 409}
     responses = operation.setdefault("responses", {})
     for status in sorted(statuses):
         responses[str(status)] = {

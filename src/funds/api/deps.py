@@ -10,19 +10,25 @@ PostgreSQL's row locks blocks only its own thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from funds.api.models import ApiUser
-from funds.api.problems import UNAUTHORIZED, ApiProblem
+from funds.api.problems import BUSY, UNAUTHORIZED, ApiProblem
 from funds.api.users import authenticate
 from funds.db import Database
 
 READS = frozenset({"GET", "HEAD"})
+GATE_TIMEOUT = 120.0
+MAX_GATE = 32
+"""Below the 40 threads FastAPI runs sync routes on (anyio's default limiter)."""
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -37,7 +43,40 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def connection_gate(database: Database) -> threading.BoundedSemaphore:
+    """The gate in front of the database: as wide as its connection pool, and narrower
+    than the thread pool that runs the routes.
+
+    Requests beyond it wait in the event loop, holding no thread: a SQLite writer blocked on
+    the database's lock (``BEGIN IMMEDIATE``, busy timeout 60 s) holds a thread, and the
+    writer that holds the lock needs threads to finish and commit, so the gate must leave
+    some free. Without it, fifty clients exhaust the pool's connections (30 s checkout
+    timeout) or the thread pool (every thread waiting on the lock, none left to commit).
+    """
+    pool = database.engine.pool
+    width = MAX_GATE
+    if isinstance(pool, QueuePool):
+        width = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
+    return threading.BoundedSemaphore(max(1, min(width, MAX_GATE)))
+
+
+async def hold_gate(request: Request) -> AsyncIterator[None]:
+    """Wait (in the event loop, holding no thread) for room at the database's gate."""
+    gate: threading.BoundedSemaphore = request.app.state.gate
+    deadline = anyio.current_time() + GATE_TIMEOUT
+    while not gate.acquire(blocking=False):
+        if anyio.current_time() > deadline:
+            raise ApiProblem(BUSY, f"the database stayed busy for {GATE_TIMEOUT:.0f} s")
+        await anyio.sleep(0.002)
+    try:
+        yield
+    finally:
+        gate.release()
+
+
+def get_session(
+    request: Request, _gate: Annotated[None, Depends(hold_gate, scope="function")]
+) -> Iterator[Session]:
     """One unit of work for the request (read-only for GET)."""
     database = get_database(request)
     with database.unit_of_work(readonly=request.method in READS) as session:

@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,6 +58,7 @@ INTEGRITY = ProblemType("ledger-integrity", "The ledger does not verify", 500)
 UNAUTHORIZED = ProblemType("unauthorized", "Authentication required", 401)
 FORBIDDEN = ProblemType("forbidden", "Not allowed for this role", 403)
 METHOD = ProblemType("method-not-allowed", "Method not allowed", 405)
+UNREADABLE = ProblemType("unreadable-body", "The request body could not be read", 400)
 BUSY = ProblemType("busy", "The database is busy; retry", 503)
 INTERNAL = ProblemType("internal-error", "Internal error", 500)
 
@@ -70,7 +72,7 @@ BY_KIND: dict[ErrorKind, ProblemType] = {
 """The table: how each kind of domain error is reported over HTTP."""
 
 BY_STATUS: dict[int, ProblemType] = {
-    p.status: p for p in (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD, BUSY, INTERNAL)
+    p.status: p for p in (UNREADABLE, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD, BUSY, INTERNAL)
 }
 
 
@@ -230,6 +232,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(OperationalError, operational_error)
+    app.add_exception_handler(PoolTimeout, operational_error)
     app.add_exception_handler(DataError, data_error)
     app.add_middleware(CatchAll)
 

@@ -10,7 +10,7 @@ characters, so that every database refuses nothing the API accepted.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -67,6 +67,14 @@ Day = Annotated[
     AfterValidator(_within_range),
     Field(description="ISO date, 2000-01-01 to 2099-12-31.", examples=["2025-03-18"]),
 ]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Stamp = Annotated[datetime, AfterValidator(_utc)]
+"""A moment as stored (naive UTC) sent with its offset: ``2025-03-18T08:00:00Z``."""
 Year = Annotated[int, Field(ge=2000, le=2099, examples=[2025])]
 Seq = Annotated[int, Field(ge=1, le=100, examples=[1])]
 

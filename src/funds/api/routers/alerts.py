@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from funds.api.deps import CurrentUser, SessionDep, get_database
 from funds.api.idempotency import Write
@@ -45,6 +45,7 @@ from funds.compliance import (
     scan,
 )
 from funds.compliance.alerts import rule_modes
+from funds.compliance.errors import UnknownAlert
 from funds.compliance.models import Alert
 from funds.db import Database
 from funds.money import to_yuan_string
@@ -61,6 +62,14 @@ def today() -> date:
     """Today, or ``FUNDS_TODAY`` when set (ISO date)."""
     forced = os.environ.get("FUNDS_TODAY")
     return date.fromisoformat(forced) if forced else date.today()
+
+
+def _get_alert(session: Session, key: str) -> Alert:
+    """The alert with this key or id. ``get_alert`` reads any ``str.isdigit`` key as an id,
+    and ``int("²")`` raises: such a key (a digit that is not a decimal) is simply unknown."""
+    if key.isdigit() and not key.isdecimal():
+        raise UnknownAlert(key)
+    return get_alert(session, key)
 
 
 def alert_read(a: Alert) -> AlertRead:
@@ -119,7 +128,7 @@ def alerts(
 @router.get("/alerts/{key}", **allow_everyone())
 def alert(key: AlertKey, session: SessionDep, user: CurrentUser) -> AlertDetailRead:
     """One alert with its history."""
-    found = Scope.of(user).alert(get_alert(session, key), key)
+    found = Scope.of(user).alert(_get_alert(session, key), key)
     events = [
         AlertEventRead(kind=e.kind, at=e.at, actor=e.actor, detail=e.detail, scan=e.scan_id)
         for e in history(session, found)
@@ -134,7 +143,7 @@ def acknowledge_alert(key: AlertKey, body: Acknowledgement, write: Write) -> obj
     """Acknowledge an alert: the caller has seen it and says what will be done."""
 
     def run() -> AlertRead:
-        Scope.of(write.user).alert(get_alert(write.session, key), key)
+        Scope.of(write.user).alert(_get_alert(write.session, key), key)
         return alert_read(
             acknowledge(write.session, key=key, actor=write.actor, comment=body.comment)
         )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import ConfigDict
 
 from funds.api.schemas.common import Strict
-from funds.api.types import Day, text_field
+from funds.api.types import Day, Stamp, text_field
 
 
 class AlertRead(Strict):
@@ -29,13 +29,13 @@ class AlertRead(Strict):
     action: str
     clause: str
     amounts: dict[str, str]
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: Stamp
+    last_seen: Stamp
     first_seen_as_of: date
     last_seen_as_of: date
-    resolved_at: datetime | None
+    resolved_at: Stamp | None
     acknowledged_by: str | None
-    acknowledged_at: datetime | None
+    acknowledged_at: Stamp | None
     ack_comment: str | None
 
 
@@ -43,7 +43,7 @@ class AlertEventRead(Strict):
     """One change in an alert's life."""
 
     kind: str
-    at: datetime
+    at: Stamp
     actor: str
     detail: str
     scan: int | None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from funds.api.schemas.common import Strict
+from funds.api.types import Stamp
 
 
 class BalanceRead(Strict):
@@ -39,7 +40,7 @@ class EntryRead(Strict):
     id: int
     kind: str
     effective_date: date
-    recorded_at: datetime
+    recorded_at: Stamp
     actor: str
     memo: str
     voucher: str | None

@@ -7,12 +7,12 @@ Runs come back as the planner stores them, money as integer 分.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict, RootModel
 
 from funds.api.schemas.common import Strict
+from funds.api.types import Stamp
 
 EXAMPLE_SCENARIO: dict[str, Any] = {
     "name": "api-example",
@@ -65,7 +65,7 @@ class PlanRunRead(Strict):
     status: str
     solver: str
     actor: str
-    created_at: datetime
+    created_at: Stamp
     elapsed_ms: int
     inputs_hash: str
     result: dict[str, Any]
@@ -79,7 +79,7 @@ class PlanRunSummaryRead(Strict):
     status: str
     solver: str
     actor: str
-    created_at: datetime
+    created_at: Stamp
     elapsed_ms: int
 
 
