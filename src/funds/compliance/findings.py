@@ -31,12 +31,15 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for red, 1 for orange, 2 for yellow (sorts the worst first)."""
-        return (Severity.RED, Severity.ORANGE, Severity.YELLOW).index(self)
+        return _RANKS[self]
 
     @property
     def label(self) -> str:
         """The severity in the officers' words."""
         return {"red": "红色(已违规)", "orange": "橙色(即将违规)", "yellow": "黄色(风险)"}[self]
+
+
+_RANKS = {Severity.RED: 0, Severity.ORANGE: 1, Severity.YELLOW: 2}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def duplicate_payment(snapshot: Snapshot) -> list[Finding]:
     found = []
     for award in snapshot.awards:
         groups: dict[tuple[str, int], list[UseView]] = defaultdict(list)
-        for use in award.uses:
+        for use in award.uses.repeats:  # a payment without a twin cannot be a duplicate
             if use.enterprise is not None:
                 groups[use.enterprise, use.amount].append(use)
         for (enterprise, amount), uses in sorted(groups.items()):
@@ -49,10 +49,7 @@ def concentrated_pass_through(snapshot: Snapshot) -> list[Finding]:
     """One enterprise receives more than half of an award's pass-through."""
     found = []
     for award in snapshot.awards:
-        totals: dict[str, int] = defaultdict(int)
-        for use in award.uses:
-            if use.enterprise is not None:
-                totals[use.enterprise] += use.amount
+        totals = award.uses.by_enterprise
         whole = sum(totals.values())
         for enterprise, amount in sorted(totals.items()):
             if amount * 2 > whole:
@@ -78,11 +75,7 @@ def pass_through_outside_city(snapshot: Snapshot) -> list[Finding]:
     """Pass-through to an enterprise registered outside the recipient's city."""
     found = []
     for award in snapshot.awards:
-        totals: dict[str, int] = defaultdict(int)
-        for use in award.uses:
-            if use.enterprise is not None:
-                totals[use.enterprise] += use.amount
-        for enterprise, amount in sorted(totals.items()):
+        for enterprise, amount in sorted(award.uses.by_enterprise.items()):
             known = snapshot.enterprises.get(enterprise)
             if known is None or known.city == award.city:
                 continue

@@ -240,11 +240,13 @@ def _store(
     events: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
     reopened: list[int] = []
+    opened: list[Finding] = []
     for finding in findings:
         old = known.get(finding.key)
         values = _alert_values(finding, now, as_of)
         if old is None:
             new_rows.append({**values, "first_seen": now, "first_seen_as_of": as_of})
+            opened.append(finding)
             counts["opened"] += 1
             continue
         kind = _change(old, finding)
@@ -280,10 +282,10 @@ def _store(
         )
     if new_rows:
         ids = _insert_alerts(session, new_rows)
-        for row_id, values in zip(ids, new_rows, strict=True):
+        for row_id, values, finding in zip(ids, new_rows, opened, strict=True):
             events.append(_event(row_id, scan_id, "opened", now, actor, values["message"]))
             if enqueue:
-                outbox.append(_outbox(row_id, "opened", finding_of(values), as_of, now))
+                outbox.append(_outbox(row_id, "opened", finding, as_of, now))
     if events:
         conn.execute(insert(EVENTS), events)
     if outbox:
@@ -296,16 +298,14 @@ _UPDATE = update(ALERTS).where(ALERTS.c.id == bindparam("alert_id"))
 
 
 def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    conn = session.connection()
-    conn.execute(insert(ALERTS), rows)
-    keys = [r["key"] for r in rows]
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found |= dict(
-            conn.execute(select(ALERTS.c.key, ALERTS.c.id).where(ALERTS.c.key.in_(chunk))).all()
-        )
-    return [found[k] for k in keys]
+    """Insert ``rows`` in batches (one statement per batch); return their ids in order.
+
+    RETURNING gives the id with each key (``sort_by_parameter_order`` would make SQLite
+    insert one row per statement); keys are unique, so the ids are matched back by key.
+    """
+    query = insert(ALERTS).returning(ALERTS.c.key, ALERTS.c.id)
+    ids: dict[str, int] = dict(session.connection().execute(query, rows).all())
+    return [ids[row["key"]] for row in rows]
 
 
 def _change(old: Any, finding: Finding) -> str | None:
@@ -343,11 +343,13 @@ def _alert_values(finding: Finding, now: datetime, as_of: date) -> dict[str, Any
     }
 
 
+_CLAUSES = {
+    rule.id: CLAUSES[rule.clause].cite() if rule.clause else "bookkeeping" for rule in RULES
+}
+
+
 def _clause(rule_id: str) -> str:
-    for rule in RULES:
-        if rule.id == rule_id:
-            return CLAUSES[rule.clause].cite() if rule.clause else "bookkeeping"
-    return ""
+    return _CLAUSES.get(rule_id, "")
 
 
 def _event(

@@ -16,12 +16,12 @@ Amounts are integer 分.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -86,6 +86,55 @@ class UseView:
 
 
 @dataclass(frozen=True, slots=True)
+class UseTotals:
+    """An award's live uses on the snapshot date, totalled (the rules need no more).
+
+    Uses are the largest table, one row per payment, and the rules read only their totals:
+    by kind (the 80 % floor, the bookkeeping limits) and by enterprise (concentration, other
+    cities). The one rule that reads individual payments, duplicate-payment, needs only
+    those sharing their enterprise and amount with another payment of the award
+    (``repeats``): a payment with no twin cannot be a duplicate. :func:`load_snapshot` totals
+    in SQL; :meth:`of` totals a list of uses the same way (worked examples, tests).
+    """
+
+    passed_on: int = 0
+    """Uses of kind ``pass_through``."""
+    own_use: int = 0
+    """Uses of kind ``own_use``."""
+    by_enterprise: Mapping[str, int] = field(default_factory=dict)
+    """Uses with an enterprise, by its credit code."""
+    repeats: tuple[UseView, ...] = ()
+    """Uses with an enterprise whose amount another use to the same enterprise has too,
+    in order of enterprise, amount and date."""
+
+    @classmethod
+    def of(cls, uses: Iterable[UseView]) -> UseTotals:
+        """Total ``uses`` the way :func:`load_snapshot` does in SQL."""
+        uses = tuple(uses)
+        by_kind: dict[str, int] = defaultdict(int)
+        by_enterprise: dict[str, int] = defaultdict(int)
+        twins: dict[tuple[str, int], int] = defaultdict(int)
+        for use in uses:
+            by_kind[use.kind] += use.amount
+            if use.enterprise is not None:
+                by_enterprise[use.enterprise] += use.amount
+                twins[use.enterprise, use.amount] += 1
+        repeats = [
+            u for u in uses if u.enterprise is not None and twins[u.enterprise, u.amount] > 1
+        ]
+        return cls(
+            passed_on=by_kind["pass_through"],
+            own_use=by_kind["own_use"],
+            by_enterprise=dict(by_enterprise),
+            repeats=tuple(sorted(repeats, key=_repeat_order)),
+        )
+
+
+def _repeat_order(use: UseView) -> tuple[str, int, date]:
+    return (use.enterprise or "", use.amount, use.effective_date)
+
+
+@dataclass(frozen=True, slots=True)
 class TerminationView:
     """An exit (zone) or revocation (cluster) effective on or before the snapshot date."""
 
@@ -140,7 +189,7 @@ class AwardView:
     ended_on: date | None = None
     stages: tuple[StageView, ...] = ()
     assessments: tuple[AssessmentView, ...] = ()
-    uses: tuple[UseView, ...] = ()
+    uses: UseTotals = UseTotals()
     termination: TerminationView | None = None
     recoveries: tuple[RecoveryView, ...] = ()
     reports: Mapping[str, date] = field(default_factory=dict)
@@ -170,12 +219,12 @@ class AwardView:
     @property
     def passed_on(self) -> int:
         """Money passed on to enterprises (use records)."""
-        return sum(u.amount for u in self.uses if u.kind == "pass_through")
+        return self.uses.passed_on
 
     @property
     def own_use(self) -> int:
         """Money the recipient spent itself (use records)."""
-        return sum(u.amount for u in self.uses if u.kind == "own_use")
+        return self.uses.own_use
 
     @property
     def period_end(self) -> date:
@@ -255,42 +304,56 @@ def load_snapshot(session: Session, as_of: date) -> Snapshot:
         .where(AWARD.c.granted_on <= as_of)
         .order_by(AWARD.c.code)
     ).all()
-    ids = {row.id for row in rows}
+    ids = {row[0] for row in rows}
     stages = _stages(conn, as_of, ids)
     assessments = _assessments(conn, as_of, ids)
     uses = _uses(conn, as_of, ids)
     terminations = _terminations(conn, as_of, ids)
     recoveries = _recoveries(conn, as_of, ids)
     reports = _reports(conn, as_of, ids)
-    ledger = _ledger(session, as_of)
+    award_ledgers, fund_ledgers = _ledger(session, as_of)
     awards = tuple(
         AwardView(
-            code=row.code,
-            programme=row.programme,
-            tier=row.tier,
-            recipient=row.recipient,
-            recipient_name=row.recipient_name,
-            city=row.city,
-            fund=row.fund,
-            amount=int(row.amount),
-            granted_on=row.granted_on,
-            recognition_expires=row.recognition_expires,
-            status=row.status if _ended(row.ended_on, as_of) else "active",
-            ended_on=row.ended_on if _ended(row.ended_on, as_of) else None,
-            stages=tuple(stages.get(row.id, ())),
-            assessments=tuple(assessments.get(row.id, ())),
-            uses=tuple(uses.get(row.id, ())),
-            termination=terminations.get(row.id),
-            recoveries=tuple(recoveries.get(row.id, ())),
-            reports=reports.get(row.id, {}),
-            ledger=_award_ledger(ledger.get(f"award:{row.code}", {})),
+            code=code,
+            programme=programme,
+            tier=tier,
+            recipient=recipient,
+            recipient_name=recipient_name,
+            city=city,
+            fund=fund,
+            amount=int(amount),
+            granted_on=granted_on,
+            recognition_expires=recognition_expires,
+            status=status if _ended(ended_on, as_of) else "active",
+            ended_on=ended_on if _ended(ended_on, as_of) else None,
+            stages=tuple(stages.get(award_id, ())),
+            assessments=tuple(assessments.get(award_id, ())),
+            uses=uses.get(award_id, NO_USES),
+            termination=terminations.get(award_id),
+            recoveries=tuple(recoveries.get(award_id, ())),
+            reports=reports.get(award_id, {}),
+            ledger=award_ledgers.get(code, NO_LEDGER),
         )
-        for row in rows
+        for (
+            award_id,
+            code,
+            programme,
+            tier,
+            amount,
+            granted_on,
+            recognition_expires,
+            status,
+            ended_on,
+            recipient,
+            recipient_name,
+            city,
+            fund,
+        ) in rows
     )
     return Snapshot(
         as_of=as_of,
         awards=awards,
-        fund_years=_fund_years(session, as_of, awards, ledger),
+        fund_years=_fund_years(session, awards, fund_ledgers),
         enterprises=_enterprises(conn),
     )
 
@@ -299,13 +362,19 @@ def _ended(ended_on: date | None, as_of: date) -> bool:
     return ended_on is not None and ended_on <= as_of
 
 
-def _stage_status(row: Any, as_of: date) -> str:
+def _stage_status(
+    status: str,
+    paid_on: date | None,
+    closed_on: date | None,
+    requested_on: date | None,
+    as_of: date,
+) -> str:
     """A stage's status on ``as_of`` (the reading of ``funds.grants.queries._stage_line``)."""
-    if row.paid_on is not None and row.paid_on <= as_of:
+    if paid_on is not None and paid_on <= as_of:
         return "paid"
-    if row.closed_on is not None and row.closed_on <= as_of:
-        return str(row.status)
-    if row.status == "requested" and row.requested_on is not None and row.requested_on <= as_of:
+    if closed_on is not None and closed_on <= as_of:
+        return str(status)
+    if status == "requested" and requested_on is not None and requested_on <= as_of:
         return "requested"
     return "committed"
 
@@ -323,19 +392,21 @@ def _stages(conn: Connection, as_of: date, ids: set[int]) -> dict[int, list[Stag
         STAGE.c.closed_on,
         STAGE.c.requested_on,
     ).order_by(STAGE.c.award_id, STAGE.c.seq)
-    for row in conn.execute(query):
-        if row.award_id not in ids:
+    for award_id, seq, year, amount, gate, status, paid_on, closed_on, requested_on in conn.execute(
+        query
+    ).all():
+        if award_id not in ids:
             continue
-        status = _stage_status(row, as_of)
-        out[row.award_id].append(
+        now = _stage_status(status, paid_on, closed_on, requested_on, as_of)
+        out[award_id].append(
             StageView(
-                seq=row.seq,
-                year=row.year,
-                amount=int(row.amount),
-                gate=row.gate,
-                status=status,
-                paid_on=row.paid_on if status == "paid" else None,
-                closed_on=row.closed_on if status in ("cancelled", "forfeited") else None,
+                seq,
+                year,
+                int(amount),
+                gate,
+                now,
+                paid_on if now == "paid" else None,
+                closed_on if now in ("cancelled", "forfeited") else None,
             )
         )
     return out
@@ -368,40 +439,109 @@ def _live(reversed_on: date | None, as_of: date) -> bool:
     return reversed_on is None or reversed_on > as_of
 
 
-_USES_SQL = (
-    "SELECT award_id, kind, amount, effective_date, purpose, enterprise_id, reversed_by"
-    " FROM award_use"
-)
+NO_USES = UseTotals()
 
 
-def _day(value: date | str) -> date:
-    """A date column as read by the driver without SQLAlchemy's per-row conversion."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
+def _live_uses(as_of: date, *columns: Any) -> Select[Any]:
+    """``columns`` of the uses live on ``as_of``: effective by then, not reversed by then."""
+    reversal = aliased(ENTRY)
+    return (
+        select(*columns)
+        .select_from(USE.outerjoin(reversal, reversal.c.id == USE.c.reversed_by))
+        .where(
+            USE.c.effective_date <= as_of,
+            or_(USE.c.reversed_by.is_(None), reversal.c.effective_date > as_of),
+        )
+    )
 
 
-def _uses(conn: Connection, as_of: date, ids: set[int]) -> dict[int, list[UseView]]:
-    """The largest table (one row per payment): read raw, filtered and grouped in Python."""
-    out: dict[int, list[UseView]] = defaultdict(list)
+def _uses(conn: Connection, as_of: date, ids: set[int]) -> dict[int, UseTotals]:
+    """The largest table (one row per payment), totalled in SQL: see :class:`UseTotals`.
+
+    One pass totals the live uses per kind, award and enterprise, and counts their distinct
+    amounts: a group with fewer distinct amounts than uses holds a repeated amount. Only the
+    uses of those awards and enterprises (and of any pair met in two groups, whose amounts
+    could match across them) are then read one by one, and their repeats picked in Python.
+    The uses never reversed are totalled apart from those reversed after the date (rare),
+    which spares the scan of the whole table a join to the journal.
+    """
     codes = dict(conn.execute(select(ENTERPRISE.c.id, ENTERPRISE.c.credit_code)).all())
-    reversed_ids = select(USE.c.reversed_by).where(USE.c.reversed_by.is_not(None))
-    reversals = {
-        entry_id: day
-        for entry_id, day in conn.execute(
-            select(ENTRY.c.id, ENTRY.c.effective_date).where(ENTRY.c.id.in_(reversed_ids))
+    by_kind: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_enterprise: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seen: set[tuple[int, int]] = set()
+    candidates: set[tuple[int, int]] = set()
+    # Grouped by kind first: no index leads with it, so SQLite scans the table once in its
+    # own order instead of walking the award_id index with a lookup per row.
+    groups = (USE.c.kind, USE.c.award_id, USE.c.enterprise_id)
+    columns = (*groups, func.sum(USE.c.amount), func.count(), func.count(USE.c.amount.distinct()))
+    reversal = aliased(ENTRY)
+    never_reversed = (
+        select(*columns)
+        .where(USE.c.effective_date <= as_of, USE.c.reversed_by.is_(None))
+        .group_by(*groups)
+    )
+    reversed_later = (
+        select(*columns)
+        .join(reversal, reversal.c.id == USE.c.reversed_by)
+        .where(USE.c.effective_date <= as_of, reversal.c.effective_date > as_of)
+        .group_by(*groups)
+    )
+    for query in (never_reversed, reversed_later):
+        for kind, award_id, enterprise_id, amount, count, distinct in conn.execute(query).all():
+            if award_id not in ids:
+                continue
+            amount = int(amount)
+            by_kind[award_id][kind] += amount
+            code = codes.get(enterprise_id)
+            if code is None:
+                continue
+            by_enterprise[award_id][code] += amount
+            pair = (award_id, enterprise_id)
+            if count > distinct or pair in seen:
+                candidates.add(pair)
+            seen.add(pair)
+    repeats = _repeats(conn, as_of, sorted(candidates), codes)
+    return {
+        award_id: UseTotals(
+            passed_on=by_kind[award_id]["pass_through"],
+            own_use=by_kind[award_id]["own_use"],
+            by_enterprise=dict(by_enterprise[award_id]),
+            repeats=repeats.get(award_id, ()),
         )
+        for award_id in by_kind
     }
-    for award_id, kind, amount, day, purpose, enterprise_id, reversed_by in conn.exec_driver_sql(
-        _USES_SQL
-    ):
-        if award_id not in ids:
-            continue
-        effective = _day(day)
-        if effective > as_of or not _live(reversals.get(reversed_by), as_of):
-            continue
-        out[award_id].append(
-            UseView(kind, int(amount), effective, purpose, codes.get(enterprise_id))
+
+
+def _repeats(
+    conn: Connection, as_of: date, candidates: list[tuple[int, int]], codes: Mapping[int, str]
+) -> dict[int, tuple[UseView, ...]]:
+    """The live uses of the (award, enterprise) ``candidates`` that share their amount."""
+    found: dict[tuple[int, str, int], list[UseView]] = defaultdict(list)
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        query = _live_uses(
+            as_of,
+            USE.c.award_id,
+            USE.c.kind,
+            USE.c.amount,
+            USE.c.effective_date,
+            USE.c.purpose,
+            USE.c.enterprise_id,
+        ).where(
+            # The plain IN lets SQLite search the award_id index; the pair IN alone scans.
+            USE.c.award_id.in_(sorted({award_id for award_id, _ in chunk})),
+            tuple_(USE.c.award_id, USE.c.enterprise_id).in_(chunk),
         )
-    return out
+        for award_id, kind, amount, day, purpose, enterprise_id in conn.execute(query).all():
+            code = codes[enterprise_id]
+            found[award_id, code, int(amount)].append(
+                UseView(kind, int(amount), day, purpose, code)
+            )
+    out: dict[int, list[UseView]] = defaultdict(list)
+    for (award_id, _, _), uses in found.items():
+        if len(uses) > 1:
+            out[award_id] += uses
+    return {award_id: tuple(sorted(uses, key=_repeat_order)) for award_id, uses in out.items()}
 
 
 def _terminations(conn: Connection, as_of: date, ids: set[int]) -> dict[int, TerminationView]:
@@ -447,39 +587,65 @@ def _reports(conn: Connection, as_of: date, ids: set[int]) -> dict[int, dict[str
     return out
 
 
-def _ledger(session: Session, as_of: date) -> dict[str, dict[str, int]]:
-    """Balances of every ``award:`` and ``fund:`` account, grouped by award or fund-year."""
+NO_LEDGER = AwardLedger()
+
+
+@dataclass(frozen=True, slots=True)
+class _FundYearBalances:
+    available: int = 0
+    committed: int = 0
+    """The sum of the fund-year's ``committed:`` accounts."""
+    has_budget: bool = False
+
+
+def _ledger(
+    session: Session, as_of: date
+) -> tuple[dict[str, AwardLedger], dict[tuple[str, str], _FundYearBalances]]:
+    """Balances of every ``award:`` account totalled by award and kind (``held``, ``passed``,
+    ...), and of every ``fund:`` account by fund-year (code ``fund:<fund>:<year>:...``)."""
     newest = session.connection().execute(select(func.max(ENTRY.c.effective_date))).scalar()
     day = None if newest is None or newest <= as_of else as_of
     ledger = Ledger(session)
-    grouped: dict[str, dict[str, int]] = defaultdict(dict)
-    for prefix in ("award:", "fund:"):
-        for code, balance in ledger.balances(prefix, as_of=day).items():
-            parts = code.split(":")
-            head = 2 if parts[0] == "award" else 3
-            grouped[":".join(parts[:head])][":".join(parts[head:])] = balance
-    return grouped
-
-
-def _award_ledger(balances: Mapping[str, int]) -> AwardLedger:
-    totals: dict[str, int] = defaultdict(int)
-    for rest, value in balances.items():
-        totals[rest.split(":")[0]] += value
-    return AwardLedger(
-        held=totals["held"],
-        passed=totals["passed"],
-        spent=totals["spent"],
-        receivable=totals["receivable"],
-        recovered=totals["recovered"],
-        written_off=totals["written_off"],
-    )
+    by_award: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for code, balance in ledger.balances("award:", as_of=day).items():
+        parts = code.split(":", 3)
+        by_award[parts[1]][parts[2] if len(parts) > 2 else ""] += balance
+    awards = {
+        code: AwardLedger(
+            held=totals["held"],
+            passed=totals["passed"],
+            spent=totals["spent"],
+            receivable=totals["receivable"],
+            recovered=totals["recovered"],
+            written_off=totals["written_off"],
+        )
+        for code, totals in by_award.items()
+    }
+    available: dict[tuple[str, str], int] = defaultdict(int)
+    committed: dict[tuple[str, str], int] = defaultdict(int)
+    budgeted: set[tuple[str, str]] = set()
+    for code, balance in ledger.balances("fund:", as_of=day).items():
+        parts = code.split(":", 3)
+        if len(parts) < 4:
+            continue
+        key, rest = (parts[1], parts[2]), parts[3]
+        if rest == "available":
+            available[key] = balance
+        elif rest == "budget":
+            budgeted.add(key)
+        elif rest.startswith("committed:"):
+            committed[key] += balance
+    funds = {
+        key: _FundYearBalances(available[key], committed[key], key in budgeted)
+        for key in available.keys() | committed.keys() | budgeted
+    }
+    return awards, funds
 
 
 def _fund_years(
     session: Session,
-    as_of: date,
     awards: tuple[AwardView, ...],
-    ledger: Mapping[str, Mapping[str, int]],
+    ledger: Mapping[tuple[str, str], _FundYearBalances],
 ) -> tuple[FundYearView, ...]:
     paid: dict[tuple[str, int], int] = defaultdict(int)
     for award in awards:
@@ -494,19 +660,18 @@ def _fund_years(
     book = Ledger(session)
     out = []
     for fund, year in session.connection().execute(query).all():
-        balances = ledger.get(f"fund:{fund}:{year}", {})
-        budget_code = f"fund:{fund}:{year}:budget"
+        balances = ledger.get((fund, str(year)), _FundYearBalances())
         # A budget entry is dated when it is entered, often after commitments it backs were
         # made (a grant commits every stage year at once, and grants are back-dated): read
         # the budget as it stands now, not as of the date, or the past shows false overruns.
-        budget = book.balance(budget_code) if "budget" in balances else 0
+        budget = book.balance(f"fund:{fund}:{year}:budget") if balances.has_budget else 0
         out.append(
             FundYearView(
                 fund=fund,
                 year=year,
                 budget=-budget,
-                available=balances.get("available", 0),
-                committed=sum(v for k, v in balances.items() if k.startswith("committed:")),
+                available=balances.available,
+                committed=balances.committed,
                 paid=paid[fund, year],
             )
         )

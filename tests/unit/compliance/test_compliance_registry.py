@@ -8,7 +8,7 @@ from pathlib import Path
 
 from funds.compliance.findings import Finding, Rule, Severity
 from funds.compliance.registry import RULES, catalogue_markdown, evaluate
-from funds.compliance.snapshot import AwardView, Snapshot, StageView, UseView
+from funds.compliance.snapshot import AwardView, Snapshot, StageView, UseTotals, UseView
 from funds.policy import CLAUSES, WAN, Programme
 
 DOC = Path(__file__).parents[3] / "docs" / "compliance.md"
@@ -29,7 +29,7 @@ def zone_with_two_breaches() -> Snapshot:
             StageView(1, 2025, 400 * WAN, "recognition", "paid", paid_on=date(2025, 4, 1)),
             StageView(2, 2026, 600 * WAN, "assessment", "paid", paid_on=date(2026, 4, 1)),
         ),
-        uses=(UseView("own_use", 300 * WAN, date(2026, 5, 1), "诊断宣贯"),),
+        uses=UseTotals.of([UseView("own_use", 300 * WAN, date(2026, 5, 1), "诊断宣贯")]),
     )
     return Snapshot(as_of=date(2026, 6, 1), awards=(award,))
 

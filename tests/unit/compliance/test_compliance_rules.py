@@ -22,6 +22,7 @@ from funds.compliance.snapshot import (
     Snapshot,
     StageView,
     TerminationView,
+    UseTotals,
     UseView,
 )
 from funds.policy import WAN, Grade, Programme
@@ -37,6 +38,13 @@ def paid(seq: int, year: int, amount_wan: int, on: date, gate: str = "") -> Stag
 def open_stage(seq: int, year: int, amount_wan: int, status: str = "committed") -> StageView:
     gate = "recognition" if seq == 1 else "assessment"
     return StageView(seq, year, amount_wan * WAN, gate, status)
+
+
+def award_view(fields: dict[str, Any]) -> AwardView:
+    """An award; ``uses`` may be given as individual uses, totalled as the snapshot does."""
+    if isinstance(fields.get("uses"), tuple):
+        fields = fields | {"uses": UseTotals.of(fields["uses"])}
+    return AwardView(**fields)
 
 
 def zone(**changes: Any) -> AwardView:
@@ -56,7 +64,7 @@ def zone(**changes: Any) -> AwardView:
             open_stage(3, 2027, 300),
         ),
     }
-    return AwardView(**(base | changes))
+    return award_view(base | changes)
 
 
 def cluster(**changes: Any) -> AwardView:
@@ -76,7 +84,7 @@ def cluster(**changes: Any) -> AwardView:
             open_stage(3, 2027, 150),
         ),
     }
-    return AwardView(**(base | changes))
+    return award_view(base | changes)
 
 
 def county(**changes: Any) -> AwardView:
@@ -93,7 +101,7 @@ def county(**changes: Any) -> AwardView:
         "recognition_expires": date(2027, 6, 1),
         "stages": (paid(1, 2024, 300, date(2024, 7, 1)),),
     }
-    return AwardView(**(base | changes))
+    return award_view(base | changes)
 
 
 def through(amount: int, on: date, enterprise: str = "E1") -> UseView:
