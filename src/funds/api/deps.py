@@ -10,11 +10,11 @@ PostgreSQL's row locks blocks only its own thread.
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.pool import QueuePool
@@ -43,7 +43,23 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def connection_gate(database: Database) -> threading.BoundedSemaphore:
+class Gate:
+    """A semaphore of ``width`` per event loop (a test client runs one loop per client)."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._loops = weakref.WeakKeyDictionary()
+
+    def for_this_loop(self) -> asyncio.Semaphore:
+        """The semaphore of the running loop."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._loops:
+            self._loops[loop] = asyncio.Semaphore(self.width)
+        return self._loops[loop]
+
+
+def connection_gate(database: Database) -> Gate:
     """The gate in front of the database: as wide as its connection pool, and narrower
     than the thread pool that runs the routes.
 
@@ -57,21 +73,21 @@ def connection_gate(database: Database) -> threading.BoundedSemaphore:
     width = MAX_GATE
     if isinstance(pool, QueuePool):
         width = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
-    return threading.BoundedSemaphore(max(1, min(width, MAX_GATE)))
+    return Gate(max(1, min(width, MAX_GATE)))
 
 
 async def hold_gate(request: Request) -> AsyncIterator[None]:
     """Wait (in the event loop, holding no thread) for room at the database's gate."""
-    gate: threading.BoundedSemaphore = request.app.state.gate
-    deadline = anyio.current_time() + GATE_TIMEOUT
-    while not gate.acquire(blocking=False):
-        if anyio.current_time() > deadline:
-            raise ApiProblem(BUSY, f"the database stayed busy for {GATE_TIMEOUT:.0f} s")
-        await anyio.sleep(0.002)
+    gate: Gate = request.app.state.gate
+    semaphore = gate.for_this_loop()
+    try:
+        await asyncio.wait_for(semaphore.acquire(), GATE_TIMEOUT)
+    except TimeoutError:
+        raise ApiProblem(BUSY, f"the database stayed busy for {GATE_TIMEOUT:.0f} s") from None
     try:
         yield
     finally:
-        gate.release()
+        semaphore.release()
 
 
 def get_session(

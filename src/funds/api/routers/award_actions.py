@@ -35,9 +35,11 @@ from funds.api.scope import Scope
 from funds.api.types import Seq, fen
 from funds.api.users import Role
 from funds.grants.lifecycle import Consequence
-from funds.grants.models import Enterprise, Stage, Use
+from funds.grants.models import Award, Enterprise, Stage, Use
+from funds.grants.usage import paid_total
 from funds.grants.views import percent_text
-from funds.money import to_yuan_string
+from funds.ledger import Ledger
+from funds.money import share, to_yuan_string
 
 router = APIRouter(prefix="/awards/{code}", tags=["awards"])
 deadlines_router = APIRouter(tags=["awards"])
@@ -89,9 +91,10 @@ def approve_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
     return write.respond(body, run)
 
 
-def _use(write: Write, code: str, use: Use) -> UseRead:
+def _use(write: Write, code: str, award: Award, use: Use) -> UseRead:
     enterprise = write.session.get(Enterprise, use.enterprise_id) if use.enterprise_id else None
-    ratio = grants.award_statement(write.session, code).pass_through_ratio
+    passed = sum(Ledger(write.session).balances(f"award:{code}:passed:").values())
+    ratio = share(passed, paid_total(write.session, award))
     return UseRead(
         award=code,
         kind=use.kind,
@@ -111,7 +114,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
     """Record money the recipient passed on (下达) to an enterprise (money-moving)."""
 
     def run() -> UseRead:
-        Scope.of(write.user).award(write.session, code)
+        award = Scope.of(write.user).award(write.session, code)
         use = grants.record_pass_through(
             write.session,
             award=code,
@@ -123,7 +126,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
             voucher=body.voucher,
             idempotency_key=write.service_key,
         )
-        return _use(write, code, use)
+        return _use(write, code, award, use)
 
     return write.respond(body, run, status_code=201)
 
@@ -133,7 +136,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
     """Record the recipient's own spending (自用) for a listed purpose (money-moving)."""
 
     def run() -> UseRead:
-        Scope.of(write.user).award(write.session, code)
+        award = Scope.of(write.user).award(write.session, code)
         use = grants.record_spending(
             write.session,
             award=code,
@@ -144,7 +147,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
             voucher=body.voucher,
             idempotency_key=write.service_key,
         )
-        return _use(write, code, use)
+        return _use(write, code, award, use)
 
     return write.respond(body, run, status_code=201)
 
