@@ -67,6 +67,14 @@ class _Books:
             amount -= len(cand.schedule)
         return None
 
+    def drop(self, award: FenAward) -> None:
+        """Take ``award`` out of the plan and give its money back."""
+        for y, part in award.stages:
+            self.left[award.candidate.fund, y] += part
+        self.used[award.candidate.programme, award.start] -= 1
+        self.awards.remove(award)
+        self.taken.discard(award.candidate.id)
+
     def _book(self, cand: Candidate, t: int, amount: int) -> None:
         stages = split_stages(amount, t, cand.schedule)
         for y, part in stages:
@@ -94,6 +102,181 @@ def greedy(
     for cand in by_score(inputs.candidates):
         books.place(cand)
     return books.awards
+
+
+def _ceilings(inputs: PlanInputs) -> list[tuple[str, dict[str, float]]]:
+    """Return (attribute, {group: ceiling fraction}) for the city and industry ceilings."""
+    policy = inputs.policy
+    out: list[tuple[str, dict[str, float]]] = []
+    overrides = {b.group: b for b in policy.city_bounds}
+    cities: dict[str, float] = {}
+    for city in inputs.regional_cities():
+        bound = overrides.get(city)
+        pct = (
+            bound.ceiling_pct
+            if bound and bound.ceiling_pct is not None
+            else policy.city_ceiling_pct
+        )
+        if pct is not None and pct < 100:
+            cities[city] = pct / 100.0
+    if cities:
+        out.append(("city", cities))
+    if policy.industry_ceiling_pct is not None and policy.industry_ceiling_pct < 100:
+        industries = {c.industry for c in inputs.candidates}
+        out.append(("industry", dict.fromkeys(industries, policy.industry_ceiling_pct / 100.0)))
+    return out
+
+
+REPAIR_MARGIN = 0.999
+"""Shares are repaired to just under their ceiling, so rounding never tips them over."""
+
+
+def repair(inputs: PlanInputs, awards: list[FenAward]) -> list[FenAward]:
+    """Return ``awards`` changed, where it can, to meet the city and industry rules.
+
+    A heuristic for a warm start (and an honest baseline of what simple fixing achieves):
+    cities short of ``min_awards_per_city`` get their best fitting candidates (dropping
+    the weakest award of a city with awards to spare when the money is short); a city or
+    industry above its ceiling loses money (ranged awards trimmed, then its weakest awards
+    dropped) and the money freed goes, by score, to candidates whose groups stay under
+    their ceilings. Budgets and recognition caps hold throughout (the books check them);
+    what it cannot fix, :func:`~funds.planner.results.check_rules` still reports.
+    """
+    books = _Books(inputs)
+    for award in awards:
+        books.place(award.candidate, start=award.start, cap=award.amount)
+    must = set(inputs.policy.must_fund)
+    ceilings = _ceilings(inputs)
+    ranked = by_score(inputs.candidates)
+    for _round in range(8):
+        changed = _fill_cities(inputs, books, ranked, must)
+        changed |= _trim_ceilings(books, ceilings, must, inputs.policy.min_awards_per_city)
+        changed |= _refill(books, ranked, ceilings)
+        if not changed:
+            break
+    return books.awards
+
+
+def _fill_cities(
+    inputs: PlanInputs, books: _Books, ranked: list[Candidate], must: set[str]
+) -> bool:
+    least = inputs.policy.min_awards_per_city
+    if not least:
+        return False
+    changed = False
+    for city in inputs.regional_cities():
+        have = sum(1 for a in books.awards if a.candidate.city == city)
+        for cand in (c for c in ranked if c.city == city):
+            if have >= least:
+                break
+            if books.place(cand):
+                have += 1
+                changed = True
+                continue
+            if cand.id in books.taken or cand.id in books.banned or not cand.eligible:
+                continue
+            counts: dict[str, int] = defaultdict(int)
+            for a in books.awards:
+                counts[a.candidate.city] += 1
+            spare = [
+                a
+                for a in books.awards
+                if a.candidate.fund == cand.fund
+                and a.candidate.id not in must
+                and counts[a.candidate.city] > least
+            ]
+            for victim in sorted(spare, key=lambda a: (a.candidate.score, a.candidate.id)):
+                books.drop(victim)
+                if books.place(cand):
+                    have += 1
+                    changed = True
+                    break
+                books.place(victim.candidate, start=victim.start, cap=victim.amount)
+    return changed
+
+
+def _shares(books: _Books, attr: str) -> tuple[dict[str, int], int]:
+    money: dict[str, int] = defaultdict(int)
+    for a in books.awards:
+        money[getattr(a.candidate, attr)] += a.amount
+    return money, sum(money.values())
+
+
+def _trim_ceilings(
+    books: _Books, ceilings: list[tuple[str, dict[str, float]]], must: set[str], least: int
+) -> bool:
+    changed = False
+    for attr, limit in ceilings:
+        for _pass in range(len(limit) + 1):
+            money, total = _shares(books, attr)
+            over = [
+                (g, m - limit[g] * REPAIR_MARGIN * total)
+                for g, m in money.items()
+                if g in limit and m > limit[g] * REPAIR_MARGIN * total
+            ]
+            if not over:
+                break
+            group, excess = max(over, key=lambda o: o[1])
+            frac = limit[group] * REPAIR_MARGIN
+            cut = int(excess / (1.0 - frac)) + 1  # S - x <= f (T - x)
+            members = sorted(
+                (a for a in books.awards if getattr(a.candidate, attr) == group),
+                key=lambda a: (a.candidate.score, a.candidate.id),
+            )
+            for award in members:
+                if cut <= 0:
+                    break
+                if award.candidate.id in must:
+                    continue
+                room = award.amount - award.candidate.amount_min
+                if not award.candidate.fixed and room > 0:
+                    take = min(room, cut)
+                    books.drop(award)
+                    books.place(award.candidate, start=award.start, cap=award.amount - take)
+                    cut -= take
+                    changed = True
+                    continue
+                city_count = sum(
+                    1 for a in books.awards if a.candidate.city == award.candidate.city
+                )
+                if city_count <= least:
+                    continue
+                books.drop(award)
+                cut -= award.amount
+                changed = True
+    return changed
+
+
+def _refill(
+    books: _Books, ranked: list[Candidate], ceilings: list[tuple[str, dict[str, float]]]
+) -> bool:
+    changed = False
+    shares = [(attr, limit, *_shares(books, attr)) for attr, limit in ceilings]
+    for cand in ranked:
+        if cand.id in books.taken:
+            continue
+        most = cand.amount_max
+        for attr, limit, money, total in shares:
+            group = getattr(cand, attr)
+            if group in limit:
+                f = limit[group] * REPAIR_MARGIN
+                most = min(
+                    most, int((f * total - money.get(group, 0)) / (1.0 - f))
+                )  # S+A <= f(T+A)
+        if most < cand.amount_min or not books.place(cand, cap=most):
+            continue
+        changed = True
+        added = books.awards[-1].amount
+        shares = [
+            (
+                attr,
+                limit,
+                {**money, getattr(cand, attr): money.get(getattr(cand, attr), 0) + added},
+                total + added,
+            )
+            for attr, limit, money, total in shares
+        ]
+    return changed
 
 
 def equal_shares(inputs: PlanInputs) -> list[FenAward]:

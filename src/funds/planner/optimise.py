@@ -16,18 +16,22 @@ warm start of the branch-and-bound.
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 import pulp
 
-from funds.planner.baselines import greedy
+from funds.planner.baselines import greedy, repair
 from funds.planner.inputs import Candidate
 from funds.planner.model import FEN_PER_WAN, PlanModel
 from funds.planner.results import check_rules, plan_value
-from funds.planner.rounding import FenAward
+from funds.planner.rounding import FenAward, to_fen
 from funds.planner.solve import CLOSED_GAP, SolveOutcome, solve
 
 HOLD_TOLERANCE = 1e-6
+INTEGRAL = 1e-6
+"""An LP value this close to 1 counts as a whole pick (fixed in the LP-fix search)."""
 
 
 @dataclass
@@ -87,51 +91,129 @@ def run_stages(model: PlanModel, *, solver: str) -> Optimised:
 
 
 def value_stage(model: PlanModel, solver: str, gap: float) -> SolveOutcome:
+    """Maximise the value within ``settings.time_limit`` for the whole stage.
+
+    1. The LP relaxation: its optimum bounds every plan from above.
+    2. Its whole picks, topped up greedily and repaired to meet the city and industry
+       rules (:func:`~funds.planner.baselines.repair`): returned when it breaks no rule
+       and lies within the gap of the bound (``lp_bound``).
+    3. The MIP with the LP's whole picks (``x = 1``) fixed and everything else free: a
+       smaller search; returned when within the gap of the LP bound (``lp_fix``; the gap
+       is proved by the LP bound, not by this search).
+    4. Otherwise the full MIP, warm-started from the better feasible plan of 2 and 3, in
+       the time left. Its status is the solver's own (a time limit is reported as such).
+    """
     settings = model.inputs.settings
-    relaxed = solve(
-        model.problem,
-        solver=solver,
-        time_limit=settings.time_limit,
-        gap=gap,
-        mip=False,
-        threads=settings.threads,
-    )
-    if not relaxed.has_plan or relaxed.objective is None:
+    started = time.perf_counter()
+
+    def left() -> float:
+        return max(settings.time_limit - (time.perf_counter() - started), 0.01)
+
+    def go(**options: bool) -> SolveOutcome:
         return solve(
             model.problem,
             solver=solver,
-            time_limit=settings.time_limit,
+            time_limit=left(),
             gap=gap,
             threads=settings.threads,
+            **options,
         )
-    start = rounded_start(model)
-    value = plan_value(model.inputs, start)
+
+    relaxed = go(mip=False)
+    if not relaxed.has_plan or relaxed.objective is None:
+        return go()
     bound = relaxed.objective
-    rel = abs(bound - value) / max(abs(value), 1e-9)
+    lp_x = {key: float(x.varValue or 0.0) for key, x in model.x.items()}
+    start = repair(model.inputs, rounded_start(model))
+    value = plan_value(model.inputs, start)
     feasible = not check_rules(model.inputs, start)
+    if feasible and _rel(bound, value) <= gap:
+        load(model, start)
+        return _proved(relaxed, value, bound, "lp_bound", time.perf_counter() - started)
+    for tight, share in ((True, 1 / 3), (False, 1 / 2)):
+        fixed = _fixed_solve(model, lp_x, solver, gap, bound, left() * share, tight=tight)
+        if fixed is None or not fixed.has_plan or fixed.objective is None:
+            continue
+        if _rel(bound, fixed.objective) <= gap:
+            seconds = time.perf_counter() - started
+            return _proved(relaxed, fixed.objective, bound, "lp_fix", seconds)
+        if not feasible or fixed.objective > value:
+            feasible, value, start = True, fixed.objective, to_fen(model.inputs, picks(model))
     load(model, start if feasible else [])
-    if feasible and rel <= gap:
-        state, stopped = (
-            ("optimal", "proof") if rel <= CLOSED_GAP else ("feasible", "gap_tolerance")
-        )
-        return replace(
-            relaxed,
-            status=state,
-            stopped_by=stopped,
-            objective=value,
-            bound=bound,
-            gap=rel,
-            method="lp_bound",
-        )
-    outcome = solve(
-        model.problem,
-        solver=solver,
-        time_limit=settings.time_limit,
-        gap=gap,
-        threads=settings.threads,
-        warm_start=feasible,
+    outcome = go(warm_start=feasible)
+    return replace(outcome, seconds=time.perf_counter() - started)
+
+
+def _rel(bound: float, value: float) -> float:
+    return abs(bound - value) / max(abs(value), 1e-9)
+
+
+def _proved(
+    relaxed: SolveOutcome, value: float, bound: float, method: str, seconds: float
+) -> SolveOutcome:
+    rel = _rel(bound, value)
+    state, stopped = ("optimal", "proof") if rel <= CLOSED_GAP else ("feasible", "gap_tolerance")
+    return replace(
+        relaxed,
+        status=state,
+        stopped_by=stopped,
+        objective=value,
+        bound=bound,
+        gap=rel,
+        method=method,
+        seconds=seconds,
     )
-    return replace(outcome, seconds=outcome.seconds + relaxed.seconds)
+
+
+def _fixed_solve(
+    model: PlanModel,
+    lp_x: dict[tuple[str, int], float],
+    solver: str,
+    gap: float,
+    bound: float,
+    time_limit: float,
+    *,
+    tight: bool,
+) -> SolveOutcome | None:
+    """Solve the MIP with the LP's whole picks (``x = 1``) fixed; restore the bounds after.
+
+    ``tight`` also fixes out every candidate the LP left out entirely that scores below
+    the lowest-scoring candidate the LP funds at all (it buys less value per 万元 than
+    any of them): a much smaller search. The rest stays free, so the search can still
+    fill the money the LP split fractionally. None when nothing would be fixed.
+    """
+    taken: dict[str, float] = defaultdict(float)
+    for (cid, _t), v in lp_x.items():
+        taken[cid] += v
+    scores = [model.candidate[cid].score for cid, v in taken.items() if v > INTEGRAL]
+    cut = min(scores, default=0.0)
+    saved = {key: (x.lowBound, x.upBound) for key, x in model.x.items()}
+    fixed = 0
+    for key, x in model.x.items():
+        if x.upBound is not None and x.upBound < 1:
+            continue
+        if lp_x[key] >= 1.0 - INTEGRAL:
+            x.lowBound = 1
+            fixed += 1
+        elif tight and taken[key[0]] <= INTEGRAL and model.candidate[key[0]].score < cut:
+            x.upBound = 0
+            fixed += 1
+    target = bound / (1.0 + gap)  # a plan at least this good is within the gap of the bound
+    try:
+        if fixed == 0:
+            return None
+        return solve(
+            model.problem,
+            solver=solver,
+            time_limit=time_limit,
+            gap=gap / 2,
+            gap_abs=max(bound - target, 1e-6),
+            target=target,
+            threads=model.inputs.settings.threads,
+        )
+    finally:
+        for key, x in model.x.items():
+            x.lowBound, x.upBound = saved[key]
 
 
 def rounded_start(model: PlanModel) -> list[FenAward]:

@@ -32,7 +32,8 @@ class SolveOutcome:
     status: str
     """``optimal``, ``feasible``, ``infeasible`` or ``no_solution``."""
     stopped_by: str
-    """``proof``, ``gap_tolerance``, ``time_limit`` or ``""`` (no search, or infeasible)."""
+    """``proof``, ``gap_tolerance``, ``time_limit``, ``target`` (a plan as good as asked for
+    was found; used by the planner's own searches) or ``""`` (no search, or infeasible)."""
     objective: float | None
     bound: float | None
     gap: float | None
@@ -54,7 +55,11 @@ class SolveOutcome:
         if self.status != "feasible":
             return self.status.replace("_", " ")
         gap = "unknown" if self.gap is None else f"{self.gap * 100:.2f} %"
-        why = {"time_limit": "time limit reached", "gap_tolerance": "within gap tolerance"}
+        why = {
+            "time_limit": "time limit reached",
+            "gap_tolerance": "within gap tolerance",
+            "target": "good enough for the target",
+        }
         return f"feasible, gap {gap} ({why.get(self.stopped_by, self.stopped_by)})"
 
 
@@ -94,15 +99,22 @@ def solve(
     mip: bool = True,
     threads: int | None = None,
     warm_start: bool = False,
+    gap_abs: float | None = None,
+    target: float | None = None,
 ) -> SolveOutcome:
     """Solve ``problem`` in place with ``solver`` (``highs`` or ``cbc``) and say how it went.
 
-    ``warm_start`` hands the variables' current values to the solver as a first plan.
+    ``warm_start`` hands the variables' current values to the solver as a first plan;
+    ``gap_abs`` also lets the search stop once plan and bound are that close in absolute
+    terms, and ``target`` (HiGHS only) once a plan at least that good is found (the status
+    still reports the relative gap reached).
     """
     start = time.perf_counter()
     if solver == "highs":
-        return _solve_highs(problem, start, time_limit, gap, mip, threads, warm_start)
-    return _solve_cbc(problem, start, time_limit, gap, mip, threads, warm_start)
+        return _solve_highs(
+            problem, start, time_limit, gap, mip, threads, warm_start, gap_abs, target
+        )
+    return _solve_cbc(problem, start, time_limit, gap, mip, threads, warm_start, gap_abs)
 
 
 class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
@@ -131,9 +143,22 @@ def _solve_highs(
     mip: bool,
     threads: int | None,
     warm_start: bool,
+    gap_abs: float | None,
+    target: float | None,
 ) -> SolveOutcome:
     kind = _WarmHiGHS if warm_start and mip else pulp.HiGHS
-    cmd = kind(msg=False, mip=mip, timeLimit=time_limit, gapRel=gap, threads=threads)
+    options: dict[str, float] = {}
+    if target is not None and mip:  # HiGHS minimises: a maximised objective is negated
+        options["objective_target"] = -target if problem.sense == pulp.LpMaximize else target
+    cmd = kind(
+        msg=False,
+        mip=mip,
+        timeLimit=time_limit,
+        gapRel=gap,
+        gapAbs=gap_abs,
+        threads=threads,
+        **options,
+    )
     problem.solve(cmd)
     highs: Any = problem.solverModel
     status = highs.getModelStatus().name  # kOptimal, kTimeLimit, kInfeasible, ...
@@ -156,7 +181,10 @@ def _solve_highs(
         )
     bound = sense * float(info.mip_dual_bound)
     rel = _relative_gap(objective, bound)
-    stopped = "time_limit" if status != "kOptimal" else _by_gap(rel)
+    if status == "kObjectiveTarget":
+        stopped = "target"
+    else:
+        stopped = "time_limit" if status != "kOptimal" else _by_gap(rel)
     state = "optimal" if stopped == "proof" else "feasible"
     return SolveOutcome(state, stopped, objective, bound, rel, seconds, "highs", version)
 
@@ -188,6 +216,7 @@ def _solve_cbc(
     mip: bool,
     threads: int | None,
     warm_start: bool,
+    gap_abs: float | None,
 ) -> SolveOutcome:
     handle, log_path = tempfile.mkstemp(prefix="funds-cbc-", suffix=".log")
     os.close(handle)
@@ -198,6 +227,7 @@ def _solve_cbc(
             mip=mip,
             timeLimit=time_limit,
             gapRel=gap,
+            gapAbs=gap_abs,
             threads=threads,
             logPath=log_path,
             warmStart=warm_start and mip,
