@@ -10,6 +10,7 @@ integer 分 here, as everywhere at the edges; the model converts to 万元 float
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 PROGRAMMES = ("advanced_cluster", "service_zone", "county_cluster")
 """Programme codes (DOMAIN.md A, B, C); a scenario may name others, these are checked."""
@@ -180,17 +181,18 @@ class PlanInputs:
     source: LedgerSource | None = None
     """Set when budgets and commitments were read from the ledger (see ``planner.adapter``)."""
 
-    @property
+    @cached_property
     def years(self) -> tuple[int, ...]:
         """The planning years, ascending."""
         return tuple(sorted({fy.year for fy in self.fund_years}))
 
+    @cached_property
+    def _budget_rows(self) -> dict[tuple[str, int], FundYear]:
+        return {(fy.fund, fy.year): fy for fy in self.fund_years}
+
     def budget(self, fund: str, year: int) -> FundYear | None:
         """Return the budget row of ``fund`` in ``year`` (None when it has none)."""
-        for fy in self.fund_years:
-            if fy.fund == fund and fy.year == year:
-                return fy
-        return None
+        return self._budget_rows.get((fund, year))
 
     def expected_commitments(self, fund: str, year: int) -> float:
         """Return the expected existing payments of ``fund`` in ``year`` in 分 (float)."""
@@ -219,7 +221,8 @@ class PlanInputs:
                 continue
             if candidate.latest_start is not None and year > candidate.latest_start:
                 continue
-            stages = [year + k for k, pct in enumerate(candidate.schedule) if pct]
-            if all(self.budget(candidate.fund, y) is not None for y in stages):
+            rows = self._budget_rows
+            fund = candidate.fund
+            if all((fund, year + k) in rows for k, pct in enumerate(candidate.schedule) if pct):
                 out.append(year)
         return tuple(out)

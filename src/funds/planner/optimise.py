@@ -227,8 +227,13 @@ def rounded_start(model: PlanModel) -> list[FenAward]:
 
 def load(model: PlanModel, awards: list[FenAward]) -> None:
     """Set the model's variables to the plan ``awards`` (a warm start)."""
-    for var in model.problem.variables():
+    for x in model.x.values():
+        x.varValue = 0.0
+    for var, _coef in model.terms.values():
         var.varValue = 0.0
+    for rule in model.rules:
+        if rule.slack is not None:
+            rule.slack.varValue = 0.0
     industries = {a.candidate.industry for a in awards}
     for award in awards:
         key = (award.candidate.id, award.start)
