@@ -295,6 +295,9 @@ def _store(
 
 
 _UPDATE = update(ALERTS).where(ALERTS.c.id == bindparam("alert_id"))
+# json.dumps with options builds an encoder per call; a scan encodes two documents per alert.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
+_UNICODE_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -337,7 +340,7 @@ def _alert_values(finding: Finding, now: datetime, as_of: date) -> dict[str, Any
         "message": finding.message,
         "action": finding.action,
         "clause": _clause(finding.rule),
-        "amounts": json.dumps(dict(finding.amounts), sort_keys=True),
+        "amounts": _SORTED_JSON(dict(finding.amounts)),
         "last_seen": now,
         "last_seen_as_of": as_of,
     }
@@ -371,7 +374,7 @@ def _outbox(
     return {
         "alert_id": alert_id,
         "event": kind,
-        "payload": json.dumps(event_payload(kind, finding, as_of, now), ensure_ascii=False),
+        "payload": _UNICODE_JSON(event_payload(kind, finding, as_of, now)),
         "created_at": now,
         "attempts": 0,
         "delivered_at": None,

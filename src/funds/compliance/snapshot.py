@@ -40,7 +40,7 @@ from funds.grants.models import (
     Use,
 )
 from funds.ledger import Entry, Ledger
-from funds.policy import Grade, ProgrammeRules, rules_for
+from funds.policy import Grade, Programme, ProgrammeRules, rules_for
 
 AWARD, STAGE, ASSESS = table_of(Award), table_of(Stage), table_of(Assessment)
 RECIPIENT, FUND, FUND_YEAR = table_of(Recipient), table_of(Fund), table_of(FundYear)
@@ -171,6 +171,9 @@ class AwardLedger:
         return self.held + self.passed + self.spent
 
 
+_RULES = {programme.value: rules_for(programme) for programme in Programme}
+
+
 @dataclass(frozen=True, slots=True)
 class AwardView:
     """One award and everything the rules need about it, as of the snapshot date."""
@@ -199,7 +202,7 @@ class AwardView:
     @property
     def rules(self) -> ProgrammeRules:
         """The rules of the award's programme."""
-        return rules_for(self.programme)
+        return _RULES.get(self.programme) or rules_for(self.programme)
 
     @property
     def active(self) -> bool:
