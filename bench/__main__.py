@@ -22,6 +22,7 @@ MODULES = [
     "bench.compliance",
     "bench.reports",
     "bench.imports",
+    "bench.api",
 ]
 
 

@@ -1,0 +1,318 @@
+"""HTTP API benchmark: pass-through recorded by 50 concurrent clients over loopback.
+
+The server is the real thing: ``funds serve`` (uvicorn, one worker, access log off) in a
+subprocess on 127.0.0.1, on a throw-away database — a SQLite file in a temporary folder, and
+a scratch PostgreSQL database created and dropped again. The load generator is this process:
+50 keep-alive connections on asyncio streams (a few lines of HTTP/1.1, so that the client
+spends as little of the machine's CPU as possible), each sending its share of
+``POST /awards/{code}/pass-throughs`` with its own ``Idempotency-Key``, one at a time. Every
+request is timed from send to the end of its response. Bounded: a fixed number of requests
+per client and a time limit. Afterwards every response must have been 201, the money passed
+on must equal what was accepted, and the ledger must verify.
+
+Targets (issue 5): p99 ≤ 50 ms and ≥ 300 requests/s on each database. The figures depend on
+what else the machine is doing; the load average is recorded beside them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from funds import grants
+from funds.api.users import add_user
+from funds.db import Database, make_engine
+from funds.grants.awards import StagePlan
+from funds.grants.credit_code import make_credit_code
+from funds.ledger import Ledger, verify
+from funds.migrate import upgrade
+from funds.policy import WAN, Programme
+
+PG_URL = os.environ.get("FUNDS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CLIENTS = 50
+AWARDS = 10
+AMOUNT_FEN = 100_00
+"""Each pass-through: 100.00 元."""
+P99_TARGET_MS = 50.0
+RATE_TARGET = 300.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much load each database gets."""
+
+    per_client: int
+    warmup_per_client: int
+    time_limit: float
+
+
+FULL = Sizes(per_client=40, warmup_per_client=2, time_limit=120.0)
+QUICK = Sizes(per_client=6, warmup_per_client=1, time_limit=60.0)
+
+
+def figure(value: float, unit: str, target: float | None, better: str) -> dict[str, Any]:
+    """One measured figure with its target and whether it meets it."""
+    passed = None if target is None else value >= target if better == "higher" else value <= target
+    return {"value": round(value, 2), "unit": unit, "target": target, "pass": passed}
+
+
+# -- the world --------------------------------------------------------------------------
+
+
+def credit(n: int) -> str:
+    """A valid synthetic credit code."""
+    return make_credit_code(f"91340100MA{n:07d}")
+
+
+def populate(db: Database) -> tuple[str, list[str]]:
+    """A fund, one zone recipient, ten awards each holding 1000万; a recipient token."""
+    with db.unit_of_work() as session:
+        grants.add_fund(session, code="mfg", name="省制造强省建设资金")
+        grants.set_budget(
+            session,
+            fund_code="mfg",
+            year=2025,
+            amount=20_000 * WAN,
+            reason="年度预算",
+            actor="bench",
+            effective_date=date(2024, 12, 1),
+        )
+        grants.add_recipient(
+            session, code="HF-GX", name="合肥高新区", kind="development_zone", city="合肥"
+        )
+        for n in range(1, 6):
+            grants.add_enterprise(session, credit_code=credit(n), name=f"企业{n}", city="合肥")
+        codes = [f"ZONE-2025-{n:04d}" for n in range(1, AWARDS + 1)]
+        for code in codes:
+            grants.grant_award(
+                session,
+                programme=Programme.SERVICE_ZONE,
+                recipient="HF-GX",
+                fund="mfg",
+                amount=1000 * WAN,
+                granted_on=date(2025, 3, 1),
+                stages=[StagePlan(2025, 1000 * WAN)],
+                code=code,
+                actor="bench",
+            )
+            grants.request_release(session, award=code, seq=1, actor="a", on=date(2025, 4, 1))
+            grants.approve_release(session, award=code, seq=1, actor="b", on=date(2025, 4, 1))
+        token = add_user(session, name="bench-recipient", role="recipient", recipient="HF-GX")
+        return token.token, codes
+
+
+# -- the server -------------------------------------------------------------------------
+
+
+@contextmanager
+def server(url: str) -> Iterator[int]:
+    """``funds serve`` on a free loopback port against ``url``; yield the port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = os.environ | {"FUNDS_DATABASE_URL": url}
+    command = [
+        sys.executable,
+        "-c",
+        "from funds.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("funds serve did not start")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# -- the load generator -----------------------------------------------------------------
+
+
+async def _client(
+    port: int, token: str, awards: list[str], n: int, count: int, tag: str, deadline: float
+) -> tuple[list[float], list[int]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    latencies: list[float] = []
+    statuses: list[int] = []
+    try:
+        for i in range(count):
+            if time.monotonic() > deadline:
+                break
+            award = awards[(n + i) % len(awards)]
+            body = json.dumps(
+                {
+                    "enterprise": credit(1 + (n + i) % 5),
+                    "amount": "100.00",
+                    "purpose": "培育服务型制造标杆企业",
+                    "on": "2025-06-01",
+                },
+                ensure_ascii=False,
+            ).encode()
+            head = (
+                f"POST /awards/{award}/pass-throughs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {token}\r\nIdempotency-Key: {tag}-{n}-{i}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            started = time.perf_counter()
+            writer.write(head + body)
+            await writer.drain()
+            status = await _read_response(reader)
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses.append(status)
+    finally:
+        writer.close()
+    return latencies, statuses
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    header = await reader.readuntil(b"\r\n\r\n")
+    lines = header.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = next(
+        int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")
+    )
+    await reader.readexactly(length)
+    return status
+
+
+async def _load(
+    port: int, token: str, awards: list[str], per_client: int, tag: str, limit: float
+) -> tuple[list[float], list[int], float]:
+    deadline = time.monotonic() + limit
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(_client(port, token, awards, n, per_client, tag, deadline) for n in range(CLIENTS))
+    )
+    elapsed = time.perf_counter() - started
+    latencies = [x for lat, _ in results for x in lat]
+    statuses = [s for _, st in results for s in st]
+    return latencies, statuses, elapsed
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
+    """Populate ``db``, serve it, load it, check it."""
+    token, awards = populate(db)
+    load_before = os.getloadavg()[0]
+    with server(url) as port:
+        asyncio.run(_load(port, token, awards, sizes.warmup_per_client, "warm", sizes.time_limit))
+        latencies, statuses, elapsed = asyncio.run(
+            _load(port, token, awards, sizes.per_client, "run", sizes.time_limit)
+        )
+    accepted = sum(1 for s in statuses if s == 201)
+    warm = CLIENTS * sizes.warmup_per_client
+    with db.unit_of_work(readonly=True) as session:
+        passed = sum(
+            Ledger(session).balances("award:").get(f"award:{a}:passed:{credit(n)}", 0)
+            for a in awards
+            for n in range(1, 6)
+        )
+        report = verify(session.connection())
+    return {
+        "requests": len(statuses),
+        "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "p99_ms": figure(percentile(latencies, 99), "ms", P99_TARGET_MS, "lower"),
+        "max_ms": round(max(latencies), 2),
+        "throughput": figure(len(statuses) / elapsed, "requests/s", RATE_TARGET, "higher"),
+        "seconds": round(elapsed, 2),
+        "money_matches": passed == (accepted + warm) * AMOUNT_FEN,
+        "ledger_verifies": report.ok,
+        "load_average_1m": {"before": load_before, "after": os.getloadavg()[0]},
+    }
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[tuple[Database, str]]:
+    """A new, migrated PostgreSQL database and its URL, dropped on the way out."""
+    name = f"funds_bench_api_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database(make_engine(url))
+    try:
+        upgrade(db.engine)
+        yield db, url
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(*, quick: bool = False) -> dict[str, Any]:
+    """Run the API benchmark on SQLite and PostgreSQL; return JSON-able figures."""
+    quick = quick or os.environ.get("FUNDS_BENCH_QUICK") == "1"
+    sizes = QUICK if quick else FULL
+    out: dict[str, Any] = {"quick": quick, "clients": CLIENTS, "sizes": sizes.__dict__}
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'api.sqlite3'}"
+        db = Database(make_engine(url))
+        upgrade(db.engine)
+        try:
+            out["sqlite"] = measure(db, url, sizes)
+        except Exception as error:  # report, and still try PostgreSQL
+            out["sqlite"] = {"error": f"{type(error).__name__}: {error}"}
+        finally:
+            db.dispose()
+    try:
+        with scratch_postgres() as (pg, pg_url):
+            out["postgresql"] = measure(pg, pg_url, sizes)
+    except Exception as error:
+        out["postgresql"] = {"error": f"{type(error).__name__}: {error}"}
+    checked = [
+        out[name][key]["pass"]
+        for name in ("sqlite", "postgresql")
+        for key in ("p99_ms", "throughput")
+        if key in out[name]
+    ]
+    out["all_pass"] = bool(checked) and all(checked)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2, ensure_ascii=False))
