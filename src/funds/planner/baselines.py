@@ -129,6 +129,7 @@ def _ceilings(inputs: PlanInputs) -> list[tuple[str, dict[str, float]]]:
 
 REPAIR_MARGIN = 0.999
 """Shares are repaired to just under their ceiling, so rounding never tips them over."""
+REPAIR_ROUNDS = 12
 
 
 def repair(inputs: PlanInputs, awards: list[FenAward]) -> list[FenAward]:
@@ -148,12 +149,14 @@ def repair(inputs: PlanInputs, awards: list[FenAward]) -> list[FenAward]:
     must = set(inputs.policy.must_fund)
     ceilings = _ceilings(inputs)
     ranked = by_score(inputs.candidates)
-    for _round in range(8):
+    least = inputs.policy.min_awards_per_city
+    for _round in range(REPAIR_ROUNDS):
         changed = _fill_cities(inputs, books, ranked, must)
-        changed |= _trim_ceilings(books, ceilings, must, inputs.policy.min_awards_per_city)
+        changed |= _trim_ceilings(books, ceilings, must, least, gentle=True)
         changed |= _refill(books, ranked, ceilings)
         if not changed:
             break
+    _trim_ceilings(books, ceilings, must, least, gentle=False)
     return books.awards
 
 
@@ -203,11 +206,22 @@ def _shares(books: _Books, attr: str) -> tuple[dict[str, int], int]:
 
 
 def _trim_ceilings(
-    books: _Books, ceilings: list[tuple[str, dict[str, float]]], must: set[str], least: int
+    books: _Books,
+    ceilings: list[tuple[str, dict[str, float]]],
+    must: set[str],
+    least: int,
+    *,
+    gentle: bool,
 ) -> bool:
+    """Take money from groups above their ceiling.
+
+    ``gentle`` takes the excess over the ceiling of today's total, once per group (the
+    refill that follows puts money elsewhere and the total recovers); otherwise enough
+    that the share holds even if nothing replaces the money taken.
+    """
     changed = False
     for attr, limit in ceilings:
-        for _pass in range(len(limit) + 1):
+        for _pass in range(1 if gentle else len(limit) + 1):
             money, total = _shares(books, attr)
             over = [
                 (g, m - limit[g] * REPAIR_MARGIN * total)
@@ -218,7 +232,7 @@ def _trim_ceilings(
                 break
             group, excess = max(over, key=lambda o: o[1])
             frac = limit[group] * REPAIR_MARGIN
-            cut = int(excess / (1.0 - frac)) + 1  # S - x <= f (T - x)
+            cut = int(excess) + 1 if gentle else int(excess / (1.0 - frac)) + 1  # S-x <= f(T-x)
             members = sorted(
                 (a for a in books.awards if getattr(a.candidate, attr) == group),
                 key=lambda a: (a.candidate.score, a.candidate.id),

@@ -41,6 +41,8 @@ class Explanation:
     blocking_rules: list[str] = field(default_factory=list)
     method: str = "resolve"
     """``resolve`` (re-solved), ``rule`` (kept out by a rule) or ``bound`` (not re-solved)."""
+    amount: float | None = None
+    """万元: what a funded candidate gets, or what an unfunded one would get if forced in."""
 
 
 def explain(model: PlanModel, plan: Summary, base: float, *, solver: str) -> list[Explanation]:
@@ -72,7 +74,34 @@ def explain(model: PlanModel, plan: Summary, base: float, *, solver: str) -> lis
             out[cand.id] = _without(model, cand, base, gap, solver)
         else:
             out[cand.id] = _with(model, cand, base, gap, solver)
+    for cand in inputs.candidates:
+        if not cand.fixed and cand.id in funded:
+            out[cand.id] = _ranged_funded(inputs, plan, cand, out[cand.id])
     return [out[c.id] for c in inputs.candidates]
+
+
+SPENT_FEN = 10_000
+"""A fund-year with at most 100 元 left counts as spent (rounding leaves a few 分)."""
+
+
+def _ranged_funded(
+    inputs: PlanInputs, plan: Summary, cand: Candidate, why: Explanation
+) -> Explanation:
+    """Say what a funded ranged grant gets of what it asks, and what holds it below that."""
+    award = plan.funded()[cand.id]
+    got, most = award.amount / 1_000_000, cand.amount_max / 1_000_000
+    why.amount = got
+    if award.amount >= cand.amount_max:
+        why.reason += f"; gets the full {most:,.2f}万 it asks"
+        return why
+    left = {(y.fund, y.year): y.slack for y in plan.years}
+    spent = [year for year, _part in award.stages if left.get((cand.fund, year), 0) <= SPENT_FEN]
+    if spent:
+        holds = f"the budget of {cand.fund} in {spent[0]} is spent"
+    else:
+        holds = "a share rule (city or industry ceiling, pass-through) or the value of others"
+    why.reason += f"; gets {got:,.2f}万 of the {most:,.2f}万 it asks: {holds}"
+    return why
 
 
 def _kept_out(inputs: PlanInputs, model: PlanModel, cand: Candidate) -> str:
@@ -148,4 +177,7 @@ def _with(model: PlanModel, cand: Candidate, base: float, gap: float, solver: st
         f"needs score {needed:.1f} (has {cand.score:g}) to enter at {amount:,.0f}万 from "
         f"{start}; forcing it in loses {loss:,.0f} score·万元"
     )
-    return Explanation(cand.id, False, text, loss=loss, needed_score=needed)
+    if not cand.fixed:
+        low, high = cand.amount_min / 1_000_000, cand.amount_max / 1_000_000
+        text += f" (forced in, the plan gives it {amount:,.2f}万 of {low:,.0f}–{high:,.0f}万 asked)"
+    return Explanation(cand.id, False, text, loss=loss, needed_score=needed, amount=amount)
