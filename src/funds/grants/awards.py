@@ -9,10 +9,12 @@ ADV-MEASURES 第十二条, ZONE-GUIDE 评估管理).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from funds.errors import InvalidInput
@@ -106,6 +108,10 @@ def grant_award(
             recipient=recipient,
         )
     source = fund_by_code(session, fund)
+    if code is not None and not _CODE.fullmatch(code):
+        raise InvalidInput(
+            "code", f"{code!r} is not an award code (letters, digits and '-', e.g. ZONE-2025-0001)"
+        )
     code = code or _next_code(session, rules, granted_on.year)
     if session.exec(select(Award).where(Award.code == code)).first() is not None:
         raise Duplicate(f"award {code} already exists", award=code)
@@ -128,6 +134,8 @@ def grant_award(
             request=request,
         )
     )
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        return award_by_code(session, _linked_award(ledger.entry(entry.id).links))
     award = Award(
         code=code,
         programme=str(rules.programme),
@@ -236,8 +244,14 @@ def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
             )
 
 
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+
+
 def _next_code(session: Session, rules: ProgrammeRules, year: int) -> str:
     prefix = f"{rules.code_prefix}-{year}-"
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent grants of one programme-year take turns to pick the next number.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": prefix})
     # Longest then largest first: the highest number among zero-padded codes, found through
     # the unique index on code instead of loading every code of the year.
     code = col(Award.code)
@@ -314,6 +328,9 @@ def approve_release(
             request=request,
         )
     )
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        session.refresh(stage)
+        return stage
     stage.status, stage.approved_by, stage.paid_on = "paid", actor, on
     stage.release_entry_id = entry.id
     session.add(stage)

@@ -331,6 +331,8 @@ def record_recovery(
             request=request,
         )
     )
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        return session.exec(select(Recovery).where(Recovery.entry_id == entry.id)).one()
     row = Recovery(
         award_id=found.id,  # type: ignore[arg-type]
         kind=kind,

@@ -93,6 +93,9 @@ def set_budget(
             clause="budget-limit",
             committed=committed,
         ) from error
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        session.refresh(row)
+        return row
     row.budget = amount
     session.add(row)
     session.add(

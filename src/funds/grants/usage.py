@@ -22,7 +22,7 @@ from funds.grants.common import (
 )
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, Stage, Use
-from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
+from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg, PostedEntry
 from funds.money import format_yuan
 
 
@@ -75,6 +75,8 @@ def record_pass_through(
         links={"award": award, "enterprise": target.credit_code},
         request=request,
     )
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        return _use_of_entry(session, entry.id)
     use = Use(
         award_id=found.id,  # type: ignore[arg-type]
         kind="pass_through",
@@ -83,7 +85,7 @@ def record_pass_through(
         amount=amount,
         effective_date=on,
         voucher=voucher,
-        entry_id=entry,
+        entry_id=entry.id,
         actor=actor,
     )
     session.add(use)
@@ -143,6 +145,8 @@ def record_spending(
         links={"award": award, "purpose": purpose},
         request=request,
     )
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        return _use_of_entry(session, entry.id)
     use = Use(
         award_id=found.id,  # type: ignore[arg-type]
         kind="own_use",
@@ -150,7 +154,7 @@ def record_spending(
         amount=amount,
         effective_date=on,
         voucher=voucher,
-        entry_id=entry,
+        entry_id=entry.id,
         actor=actor,
     )
     session.add(use)
@@ -177,7 +181,7 @@ def _post_use(
     key: str | None,
     links: dict[str, str],
     request: dict[str, object],
-) -> int:
+) -> PostedEntry:
     held = accounts.held(award.code)
     try:
         entry = ledger.post(
@@ -201,7 +205,7 @@ def _post_use(
             held=ledger.balance(held),
             amount=amount,
         ) from error
-    return entry.id
+    return entry
 
 
 def _check_own_use_cap(session: Session, award: Award, amount: int, percent: int) -> None:
