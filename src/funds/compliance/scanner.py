@@ -23,7 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -284,8 +284,9 @@ def _store(
         ids = _insert_alerts(session, new_rows)
         for row_id, values, finding in zip(ids, new_rows, opened, strict=True):
             events.append(_event(row_id, scan_id, "opened", now, actor, values["message"]))
-            if enqueue:
-                outbox.append(_outbox(row_id, "opened", finding, as_of, now))
+            if enqueue:  # amounts in key order, as the stored alert has them
+                stored = replace(finding, amounts=dict(sorted(finding.amounts.items())))
+                outbox.append(_outbox(row_id, "opened", stored, as_of, now))
     if events:
         conn.execute(insert(EVENTS), events)
     if outbox:
