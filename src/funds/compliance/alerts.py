@@ -84,7 +84,7 @@ def get_alert(session: Session, key: str) -> Alert:
     """Return the alert with this key (or numeric id) or raise :class:`UnknownAlert`."""
     query = select(Alert).where(Alert.key == key)
     found = session.exec(query).first()
-    if found is None and key.isdigit():
+    if found is None and key.isascii() and key.isdigit():  # '²' is a digit, not an int
         found = session.get(Alert, int(key))
     if found is None:
         raise UnknownAlert(key)

@@ -146,6 +146,8 @@ def test_an_acknowledged_alert_stays_acknowledged_while_it_holds(books: Session)
         acknowledge(books, key=key, actor="张三", comment="again")
     with pytest.raises(UnknownAlert):
         get_alert(books, "no-such-rule:X")
+    with pytest.raises(UnknownAlert):
+        get_alert(books, "²")  # a Unicode digit that int() cannot read
 
 
 def test_alerts_filter_by_severity_programme_city_recipient_and_state(books: Session) -> None:
