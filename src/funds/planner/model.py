@@ -83,6 +83,9 @@ class PlanModel:
     """Money of each (candidate, start year) as one term: (``x``, amount) or (``a``, 1)."""
     starts_of: dict[str, list[int]] = field(default_factory=dict)
     candidate: dict[str, Candidate] = field(default_factory=dict)
+    total_var: pulp.LpVariable | None = None
+    """All new money in 万元, defined by one row, when some share rule needs it: a share
+    row then reads ``share - p × total``, sparse instead of naming every award."""
 
     def starts(self, cid: str) -> list[int]:
         """Return the start years the model allows for candidate ``cid``."""
@@ -239,6 +242,17 @@ def total_terms(model: PlanModel) -> Terms:
     return out
 
 
+def share_base(model: PlanModel) -> Terms:
+    """Return the total that share rules take percentages of: one variable, defined once."""
+    if model.total_var is None:
+        total = model.problem.add_variable("total_new", 0)
+        terms = total_terms(model)
+        _add(terms, {total: 1.0}, -1.0)
+        model.problem.addConstraint(_row(terms, pulp.LpConstraintEQ, 0), "total_new")
+        model.total_var = total
+    return {model.total_var: 1.0}
+
+
 def total_new(model: PlanModel) -> pulp.LpAffineExpression:
     """Return all new money of the plan in 万元."""
     return pulp.LpAffineExpression(total_terms(model))
@@ -279,11 +293,18 @@ def _share_rule(
     model.add_rule(rule, soft=_soft(model, family), penalty=_penalty(model))
 
 
+def _has_city_shares(model: PlanModel) -> bool:
+    policy = model.inputs.policy
+    bounds = [(b.floor_pct, b.ceiling_pct) for b in policy.city_bounds]
+    bounds.append((policy.city_floor_pct, policy.city_ceiling_pct))
+    return any(floor or (ceiling is not None and ceiling < 100) for floor, ceiling in bounds)
+
+
 def _regional(model: PlanModel) -> None:
     policy = model.inputs.policy
     money = _group_money(model, "city")
     counts = _group_count(model, "city")
-    total = total_terms(model)
+    total = share_base(model) if _has_city_shares(model) else {}
     overrides = {b.group: b for b in policy.city_bounds}
     for city in model.inputs.regional_cities():
         share = money.get(city, {})
@@ -322,7 +343,7 @@ def _industries(model: PlanModel) -> None:
         rule = Rule("industry_count", "industry_count", row, "count", text)
         model.add_rule(rule, soft=_soft(model, "industry_count"), penalty=_penalty(model))
     if policy.industry_ceiling_pct is not None and policy.industry_ceiling_pct < 100:
-        total = total_terms(model)
+        total = share_base(model)
         for industry, share in sorted(_group_money(model, "industry").items()):
             _share_rule(
                 model,

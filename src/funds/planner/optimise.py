@@ -245,6 +245,9 @@ def load(model: PlanModel, awards: list[FenAward]) -> None:
                 var.varValue = award.amount / FEN_PER_WAN
     for var, industry in model.industry_used.items():
         var.varValue = 1.0 if industry in industries else 0.0
+    if model.total_var is not None:
+        loaded = [a.amount for a in awards if (a.candidate.id, a.start) in model.x]
+        model.total_var.varValue = sum(loaded) / FEN_PER_WAN
 
 
 def release_value_hold(model: PlanModel) -> None:
