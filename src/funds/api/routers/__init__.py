@@ -17,10 +17,12 @@ from funds.api.routers import (
     awards,
     enterprises,
     funds,
+    imports,
     ledger,
     meta,
     planner,
     recipients,
+    reports,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -34,4 +36,6 @@ ROUTERS: list[APIRouter] = [
     ledger.router,
     alerts.router,
     planner.router,
+    reports.router,
+    imports.router,
 ]
