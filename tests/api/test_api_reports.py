@@ -10,9 +10,11 @@ from urllib.parse import quote
 import httpx2 as httpx
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from conftest import ZONE, Api, problem
 from funds.api.schemas.planner import EXAMPLE_SCENARIO
+from funds.reports.fonts import cjk_font
 
 CLUSTER = "ADV-2025-0001"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +46,23 @@ def test_city_and_recipient_officers_download_the_statements_of_their_own_awards
     for user, code in (("city-hf", ZONE), ("zone-hf", ZONE), ("city-wh", CLUSTER)):
         response = api.get(f"/awards/{code}/statement.pdf", user=user, as_of="2025-12-31")
         pdf(response, f"award-statement-{code}-2025-12-31.pdf")
+
+
+def text_of(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.mark.skipif(
+    not cjk_font().embedded,
+    reason="no TrueType CJK font: STSong-Light is not embedded, so its text is not extractable",
+)
+def test_a_recipients_statement_holds_its_own_award_and_recipient_only(api: Api) -> None:
+    response = api.get(f"/awards/{ZONE}/statement.pdf", user="zone-hf", as_of="2025-12-31")
+    text = text_of(pdf(response, f"award-statement-{ZONE}-2025-12-31.pdf"))
+    assert ZONE in text
+    assert "合肥高新区" in text
+    assert CLUSTER not in text
+    assert "芜湖" not in text
 
 
 def test_another_citys_award_statement_is_exactly_as_missing_as_one_that_does_not_exist(
