@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from conftest import Api, problem
+from api.conftest import Api, problem
 from funds.api.models import ApiUser
 from funds.api.users import hash_token
 from funds.cli import app as cli_app

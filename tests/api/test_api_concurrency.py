@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 import httpx
-from api_server import serving
 
+from api.api_server import serving
 from factories import FUND, credit_code
 from funds import grants
 from funds.api.users import add_user

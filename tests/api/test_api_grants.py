@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ZONE, Api, problem
+from api.conftest import ZONE, Api, problem
 from factories import credit_code
 
 CLUSTER = "ADV-2025-0001"

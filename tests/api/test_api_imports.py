@@ -8,7 +8,7 @@ from typing import Any
 import httpx2 as httpx
 import openpyxl
 
-from conftest import ZONE, Api, problem
+from api.conftest import ZONE, Api, problem
 from factories import credit_code
 
 HEADER = ["奖补编号", "统一社会信用代码", "金额", "用途", "凭证号", "下达日期"]

@@ -9,7 +9,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from conftest import ZONE, Api, problem
+from api.conftest import ZONE, Api, problem
 from funds.api import create_app
 from funds.api.routers import ROUTERS
 from funds.api.rules import allow_everyone

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ZONE, Api, problem
+from api.conftest import ZONE, Api, problem
 from funds.api.schemas.planner import EXAMPLE_SCENARIO
 
 

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from conftest import ZONE, Api, problem
+from api.conftest import ZONE, Api, problem
 from funds.api.schemas.planner import EXAMPLE_SCENARIO
 from funds.reports.fonts import cjk_font
 

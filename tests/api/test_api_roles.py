@@ -14,7 +14,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from conftest import USERS, Api
+from api.conftest import USERS, Api
 from factories import credit_code
 from funds.api import create_app
 from funds.api.app import api_routes

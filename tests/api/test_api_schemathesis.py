@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, checks
 
-from conftest import Api
+from api.conftest import Api
 from funds.api import create_app
 from funds.db import Database
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from conftest import ZONE, Api, problem
+from api.conftest import ZONE, Api, problem
 from factories import credit_code, release
 from funds.db import Database
 from funds.grants import record_pass_through
