@@ -175,3 +175,17 @@ def test_entries_cannot_be_updated_or_deleted_even_in_sql(ledger: Ledger) -> Non
         with pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement))
         savepoint.rollback()
+
+
+def test_many_accounts_open_at_once_and_existing_ones_must_match(ledger: Ledger) -> None:
+    ledger.open_accounts(
+        [
+            (AVAILABLE, AccountKind.ASSET, BalanceRule.NON_NEGATIVE, ""),
+            ("award:X:held", AccountKind.ASSET, BalanceRule.NON_NEGATIVE, "held"),
+            ("award:X:clawback", AccountKind.INCOME, BalanceRule.NON_POSITIVE, ""),
+        ]
+    )
+    ledger.post(move("award:X:clawback", "award:X:held", 5))
+    assert ledger.balance("award:X:held") == 5
+    with pytest.raises(AccountMismatch, match="award:X:held"):
+        ledger.open_accounts([("award:X:held", AccountKind.ASSET, BalanceRule.FREE, "")])

@@ -96,9 +96,17 @@ _RULES: dict[str, tuple[AccountKind, BalanceRule]] = {
 }
 
 
+def _kind_and_rule(code: str) -> tuple[AccountKind, BalanceRule]:
+    parts = code.split(":")
+    return _RULES[parts[3] if parts[0] == "fund" else parts[2]]
+
+
 def open_account(ledger: Ledger, code: str, name: str = "") -> int:
     """Open ``code`` with the kind and rule its place in the chart gives."""
-    parts = code.split(":")
-    role = parts[3] if parts[0] == "fund" else parts[2]
-    kind, rule = _RULES[role]
+    kind, rule = _kind_and_rule(code)
     return ledger.open_account(code, kind, rule, name)
+
+
+def open_accounts(ledger: Ledger, codes: list[str]) -> None:
+    """Open several accounts of the chart in one go (existing ones are left as they are)."""
+    ledger.open_accounts([(code, *_kind_and_rule(code), "") for code in codes])

@@ -120,8 +120,8 @@ def grant_award(
     legs: list[Leg] = []
     for seq, plan in enumerate(plans, start=1):
         target = accounts.committed(fund, plan.year, code, seq)
-        accounts.open_account(ledger, target)
         legs += [Leg(accounts.available(fund, plan.year), -plan.amount), Leg(target, plan.amount)]
+    accounts.open_accounts(ledger, [leg.account for leg in legs[1::2]] + [accounts.held(code)])
     entry = ledger.post(
         EntryRequest(
             kind="grant",
@@ -166,7 +166,6 @@ def grant_award(
                 commit_entry_id=entry.id,
             )
         )
-    accounts.open_account(ledger, accounts.held(code))
     session.flush()
     return award
 

@@ -209,6 +209,44 @@ class Ledger:
         self._ids[code] = account_id
         return account_id
 
+    def open_accounts(self, specs: Sequence[tuple[str, AccountKind, BalanceRule, str]]) -> None:
+        """Open many accounts at once: ``(code, kind, rule, name)`` each; existing ones must match.
+
+        One query finds those that exist, one insert opens the rest.
+        """
+        wanted = {code: (str(kind), str(rule), name) for code, kind, rule, name in specs}
+        conn = self.session.connection()
+        existing = conn.execute(
+            select(ACCOUNTS.c.code, ACCOUNTS.c.id, ACCOUNTS.c.kind, ACCOUNTS.c.rule).where(
+                ACCOUNTS.c.code.in_(list(wanted))
+            )
+        )
+        for row in existing:
+            if (row.kind, row.rule) != wanted[row.code][:2]:
+                raise AccountMismatch(
+                    f"account {row.code!r} exists as {row.kind}/{row.rule},"
+                    f" not {'/'.join(wanted[row.code][:2])}",
+                    account=row.code,
+                )
+            self._ids[row.code] = int(row.id)
+            del wanted[row.code]
+        if wanted:
+            created = _now()
+            conn.execute(
+                insert(ACCOUNTS),
+                [
+                    {
+                        "code": c,
+                        "name": n,
+                        "kind": k,
+                        "rule": r,
+                        "balance": 0,
+                        "created_at": created,
+                    }
+                    for c, (k, r, n) in wanted.items()
+                ],
+            )
+
     def account_id(self, code: str) -> int:
         """Return the id of account ``code`` or raise :class:`UnknownAccount`."""
         if code in self._ids:
