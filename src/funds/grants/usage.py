@@ -22,7 +22,7 @@ from funds.grants.common import (
 )
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, Stage, Use
-from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg, PostedEntry
+from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
 from funds.money import format_yuan
 
 
@@ -61,7 +61,8 @@ def record_pass_through(
     ledger = Ledger(session)
     account = accounts.passed(award, target.credit_code)
     accounts.open_account(ledger, account, target.name)
-    entry = _post_use(
+    return _record_use(
+        session,
         ledger,
         found,
         kind="pass_through",
@@ -74,23 +75,9 @@ def record_pass_through(
         key=idempotency_key,
         links={"award": award, "enterprise": target.credit_code},
         request=request,
-    )
-    if entry.replayed:  # a concurrent retry with the same key won the race
-        return _use_of_entry(session, entry.id)
-    use = Use(
-        award_id=found.id,  # type: ignore[arg-type]
-        kind="pass_through",
-        enterprise_id=target.id,
         purpose=purpose,
-        amount=amount,
-        effective_date=on,
-        voucher=voucher,
-        entry_id=entry.id,
-        actor=actor,
+        enterprise_id=target.id,
     )
-    session.add(use)
-    session.flush()
-    return use
 
 
 def record_spending(
@@ -131,7 +118,8 @@ def record_spending(
     ledger = Ledger(session)
     account = accounts.spent(award, purpose)
     accounts.open_account(ledger, account, purpose)
-    entry = _post_use(
+    return _record_use(
+        session,
         ledger,
         found,
         kind="own_use",
@@ -144,22 +132,9 @@ def record_spending(
         key=idempotency_key,
         links={"award": award, "purpose": purpose},
         request=request,
-    )
-    if entry.replayed:  # a concurrent retry with the same key won the race
-        return _use_of_entry(session, entry.id)
-    use = Use(
-        award_id=found.id,  # type: ignore[arg-type]
-        kind="own_use",
         purpose=purpose,
-        amount=amount,
-        effective_date=on,
-        voucher=voucher,
-        entry_id=entry.id,
-        actor=actor,
+        enterprise_id=None,
     )
-    session.add(use)
-    session.flush()
-    return use
 
 
 def _check_amount(amount: int) -> None:
@@ -167,7 +142,8 @@ def _check_amount(amount: int) -> None:
         raise InvalidInput("amount", f"{amount!r} is not a positive integer of 分")
 
 
-def _post_use(
+def _record_use(
+    session: Session,
     ledger: Ledger,
     award: Award,
     *,
@@ -181,7 +157,10 @@ def _post_use(
     key: str | None,
     links: dict[str, str],
     request: dict[str, object],
-) -> PostedEntry:
+    purpose: str,
+    enterprise_id: int | None,
+) -> Use:
+    """Post held → ``target`` and record the use; a retry that lost a race gets the first."""
     held = accounts.held(award.code)
     try:
         entry = ledger.post(
@@ -205,7 +184,22 @@ def _post_use(
             held=ledger.balance(held),
             amount=amount,
         ) from error
-    return entry
+    if entry.replayed:  # a concurrent retry with the same key won the race
+        return _use_of_entry(session, entry.id)
+    use = Use(
+        award_id=award.id,  # type: ignore[arg-type]
+        kind=kind,
+        enterprise_id=enterprise_id,
+        purpose=purpose,
+        amount=amount,
+        effective_date=on,
+        voucher=voucher,
+        entry_id=entry.id,
+        actor=actor,
+    )
+    session.add(use)
+    session.flush()
+    return use
 
 
 def _check_own_use_cap(session: Session, award: Award, amount: int, percent: int) -> None:

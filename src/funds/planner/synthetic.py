@@ -12,25 +12,8 @@ from __future__ import annotations
 import random
 
 from funds.planner.inputs import Candidate, Commitment, FundYear, PlanInputs, Policy, Settings
+from funds.policy import CITIES
 
-CITIES = (
-    "合肥市",
-    "芜湖市",
-    "蚌埠市",
-    "淮南市",
-    "马鞍山市",
-    "淮北市",
-    "铜陵市",
-    "安庆市",
-    "黄山市",
-    "滁州市",
-    "阜阳市",
-    "宿州市",
-    "六安市",
-    "亳州市",
-    "池州市",
-    "宣城市",
-)
 INDUSTRIES = (
     "汽车",
     "装备制造",
