@@ -51,6 +51,7 @@ def _as_of(value: str | None) -> date:
 
 
 def _write_pdf(out: Path, pdf: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     console.print(f"wrote {out} ({len(pdf):,} bytes)", highlight=False)
 

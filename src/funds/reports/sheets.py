@@ -80,6 +80,7 @@ def check_target(out: Path) -> None:
 def write(export: Export, out: Path) -> list[Path]:
     """Write ``export`` to ``out`` (``.xlsx`` or ``.csv``); return the files written."""
     check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
         out.write_bytes(to_excel(export))
         return [out]
