@@ -251,12 +251,17 @@ def _next_code(session: Session, rules: ProgrammeRules, year: int) -> str:
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent grants of one programme-year take turns to pick the next number.
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": prefix})
-    # Longest then largest first: the highest number among zero-padded codes, found through
-    # the unique index on code instead of loading every code of the year.
     code = col(Award.code)
+    in_prefix = (code >= prefix, code < prefix + "\U0010ffff", code.startswith(prefix))
+    # Fast path: the largest code in index order is the highest zero-padded number.
+    last = session.exec(select(Award.code).where(*in_prefix).order_by(code.desc()).limit(1)).first()
+    suffix = last[len(prefix) :] if last else "0"
+    if suffix.isdigit() and int(suffix) < 9999:
+        return f"{prefix}{int(suffix) + 1:04d}"
+    # Past 9999 (or custom codes): longest then largest first.
     query = (
         select(Award.code)
-        .where(code >= prefix, code < prefix + "\U0010ffff", code.startswith(prefix))
+        .where(*in_prefix)
         .order_by(func.length(code).desc(), code.desc())
         .limit(50)
     )

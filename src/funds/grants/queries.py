@@ -195,13 +195,13 @@ def _live_uses(award: Award, kind: str, day: date):  # type: ignore[no-untyped-d
 
 
 def _enterprise_lines(session: Session, award: Award, day: date) -> list[UseLine]:
-    uses = _live_uses(award, "pass_through", day).subquery()
-    rows = session.exec(
-        select(Enterprise.credit_code, Enterprise.name, Enterprise.city, func.sum(uses.c.amount))
-        .join(uses, uses.c.enterprise_id == Enterprise.id)
-        .group_by(Enterprise.credit_code, Enterprise.name, Enterprise.city)
-    )
-    lines = [UseLine(code, name, city, int(total)) for code, name, city, total in rows]
+    totals: dict[int, int] = defaultdict(int)
+    for use in session.exec(_live_uses(award, "pass_through", day)):
+        totals[use.enterprise_id or 0] += use.amount
+    if not totals:
+        return []
+    enterprises = session.exec(select(Enterprise).where(col(Enterprise.id).in_(list(totals))))
+    lines = [UseLine(e.credit_code, e.name, e.city, totals[e.id or 0]) for e in enterprises]
     return sorted(lines, key=lambda line: (-line.amount, line.key))
 
 
