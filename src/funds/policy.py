@@ -345,9 +345,48 @@ CITIES: tuple[str, ...] = (
 """Anhui's 16 prefecture-level cities (DOMAIN.md, Geography)."""
 
 
+ALIASES: dict[str, str] = {
+    # programmes, as officers name them
+    "先进制造业集群": Programme.ADVANCED_CLUSTER,
+    "先进制造业集群奖补": Programme.ADVANCED_CLUSTER,
+    "adv": Programme.ADVANCED_CLUSTER,
+    "服务型制造集聚区": Programme.SERVICE_ZONE,
+    "服务型制造集聚区奖补": Programme.SERVICE_ZONE,
+    "zone": Programme.SERVICE_ZONE,
+    "县域制造业特色产业集群": Programme.COUNTY_CLUSTER,
+    "县域特色产业集群": Programme.COUNTY_CLUSTER,
+    "cc": Programme.COUNTY_CLUSTER,
+    "county": Programme.COUNTY_CLUSTER,
+    # advanced-cluster tiers (ADV-OPINION §二十一)
+    "世界级": "world",
+    "国家级": "national",
+    "省级": "provincial",
+    # grades (ZONE-GUIDE 评估管理)
+    "优秀": Grade.EXCELLENT,
+    "合格": Grade.QUALIFIED,
+    "不合格": Grade.UNQUALIFIED,
+    "未参加评估": Grade.NOT_SUBMITTED,
+    "未参加": Grade.NOT_SUBMITTED,
+    # exit reasons
+    "整改后仍不合格": ExitReason.FAILED_RECTIFICATION,
+    "连续两年未通过考核": ExitReason.CONSECUTIVE_FAILURES,
+    "弄虚作假": ExitReason.FRAUD,
+    "违反法律法规": ExitReason.ILLEGAL,
+    "主动退出": ExitReason.VOLUNTARY,
+    "有效期满": ExitReason.EXPIRED,
+}
+"""Chinese (and short) names officers type, mapped to the engine's values."""
+
+
+def canonical(value: str) -> str:
+    """Return the engine's value for a name an officer typed (``优秀`` → ``excellent``)."""
+    text = value.strip()
+    return str(ALIASES.get(text, ALIASES.get(text.lower(), text.lower().replace("-", "_"))))
+
+
 def rules_for(programme: Programme | str) -> ProgrammeRules:
-    """Return the rules of ``programme``."""
-    return PROGRAMMES[Programme(programme)]
+    """Return the rules of ``programme`` (also by its Chinese name: 服务型制造集聚区 …)."""
+    return PROGRAMMES[Programme(canonical(programme))]
 
 
 def normalise_city(name: str) -> str:

@@ -35,7 +35,15 @@ from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChe
 from funds.grants.models import Assessment, Award, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_wan, format_yuan
-from funds.policy import Gate, Grade, Programme, ProgrammeRules, rules_for, split_amount
+from funds.policy import (
+    Gate,
+    Grade,
+    Programme,
+    ProgrammeRules,
+    canonical,
+    rules_for,
+    split_amount,
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,12 @@ def grant_award(
     when an advanced-cluster amount differs from its tier's (1000万 / 500万) or when a
     zone stage falls after the guideline's validity (2027-12-31).
     """
-    rules = rules_for(programme)
+    try:
+        rules = rules_for(programme)
+    except ValueError:
+        names = ", ".join(str(p) for p in Programme)
+        raise InvalidInput("programme", f"{programme!r} is not one of {names}") from None
+    tier = canonical(tier) if tier else ""
     amount = _award_amount(rules, amount, tier)
     plans = stages or plan_stages(amount, granted_on.year, split, rules)
     request = {

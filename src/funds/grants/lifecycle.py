@@ -35,7 +35,7 @@ from funds.grants.models import Assessment, Award, Recovery, ReportSubmission, S
 from funds.grants.usage import paid_total
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_yuan
-from funds.policy import ExitReason, FailedStagePolicy, Gate, Grade, Programme
+from funds.policy import ExitReason, FailedStagePolicy, Gate, Grade, Programme, canonical
 
 SYSTEM = "system"
 
@@ -62,7 +62,7 @@ def record_assessment(
 ) -> list[Consequence]:
     """Record an assessment result and carry out what follows from it."""
     try:
-        grade = Grade(grade)
+        grade = Grade(canonical(grade))
     except ValueError:
         raise InvalidInput(
             "grade", f"{grade!r} is not one of {', '.join(g.value for g in Grade)}"
@@ -220,7 +220,7 @@ def terminate(
 ) -> list[Consequence]:
     """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies."""
     try:
-        reason = ExitReason(reason)
+        reason = ExitReason(canonical(reason))
     except ValueError:
         raise InvalidInput(
             "reason", f"{reason!r} is not one of {', '.join(r.value for r in ExitReason)}"

@@ -499,3 +499,36 @@ def test_award_codes_keep_counting_past_9999(books: Session) -> None:
     assert award.code == "ZONE-2025-9999"
     assert zone_award(books, amount_wan=1).code == "ZONE-2025-10000"
     assert zone_award(books, amount_wan=1).code == "ZONE-2025-10001"
+
+
+def test_officers_may_use_the_chinese_names_of_programmes_tiers_and_grades(
+    books: Session,
+) -> None:
+    award = grants.grant_award(
+        books,
+        programme="先进制造业集群",
+        recipient="WH-CL",
+        fund=FUND,
+        tier="国家级",
+        granted_on=date(2025, 3, 1),
+        actor="finance-a",
+    )
+    assert (award.programme, award.tier, award.amount) == (
+        "advanced_cluster",
+        "national",
+        1000 * WAN,
+    )
+    done = grants.record_assessment(
+        books, award=award.code, year=2026, grade="不合格", on=date(2026, 5, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["forfeit"]
+    with pytest.raises(InvalidInput, match="programme"):
+        grants.grant_award(
+            books,
+            programme="人才补贴",
+            recipient="WH-CL",
+            fund=FUND,
+            amount=1,
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
