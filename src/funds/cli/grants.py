@@ -18,7 +18,7 @@ from funds import grants
 from funds.cli.common import parse_date, say, unit_of_work
 from funds.errors import InvalidInput
 from funds.grants.awards import StagePlan
-from funds.money import format_wan, format_yuan, parse_fen, to_yuan_string
+from funds.money import MoneyError, format_wan, format_yuan, parse_fen, to_yuan_string
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 Actor = Annotated[
@@ -49,8 +49,6 @@ def day_of(value: str | None, field: str = "--date") -> date:
 
 def amount_of(value: str, field: str = "amount") -> int:
     """Parse a typed amount into 分 (refusing zero and negatives)."""
-    from funds.money import MoneyError
-
     try:
         return parse_fen(value, allow_zero=False)
     except MoneyError as error:

@@ -241,7 +241,7 @@ def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
         needed[plan.year] += plan.amount
     for year, amount in sorted(needed.items()):
         code = accounts.available(fund, year)
-        have = ledger.balance(code) if ledger.has_account(code) else 0
+        have = ledger.balance(code, missing_ok=True)
         if have < amount:
             raise BudgetShortfall(
                 "budget-not-overdrawn",

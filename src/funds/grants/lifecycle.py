@@ -307,7 +307,7 @@ def record_recovery(
     found = award_by_code(session, award, lock=True)
     ledger = Ledger(session)
     code = accounts.receivable(award)
-    outstanding = ledger.balance(code) if ledger.has_account(code) else 0
+    outstanding = ledger.balance(code, missing_ok=True)
     if amount > outstanding:
         raise RuleBreach(
             "recover-at-most-due",

@@ -122,8 +122,8 @@ def award_statement(session: Session, code: str, as_of: date | None = None) -> A
     balances = ledger.balances(f"award:{code}:", as_of=as_of)
     for seq_stage in stages:
         committed_code = accounts.committed(fund, seq_stage.year, code, seq_stage.seq)
-        statement.committed += _balance(ledger, committed_code, as_of)
-    _fill_from_balances(statement, code, balances)
+        statement.committed += ledger.balance(committed_code, as_of, missing_ok=True)
+    _fill_from_balances(statement, balances)
     statement.paid = sum(s.amount for s in statement.stages if s.status == "paid")
     statement.enterprises = _enterprise_lines(session, award, day)
     statement.purposes = _purpose_lines(session, award, day)
@@ -134,25 +134,22 @@ def award_statement(session: Session, code: str, as_of: date | None = None) -> A
     return statement
 
 
-def _balance(ledger: Ledger, code: str, as_of: date | None) -> int:
-    return ledger.balance(code, as_of=as_of) if ledger.has_account(code) else 0
+_ROLE_FIELDS = {
+    "held": "held",
+    "passed": "passed_on",
+    "spent": "spent",
+    "receivable": "receivable",
+    "recovered": "recovered",
+    "written_off": "written_off",
+}
+"""Award account role (``award:A:<role>:...``) → the statement field it adds to."""
 
 
-def _fill_from_balances(statement: AwardStatement, code: str, balances: dict[str, int]) -> None:
+def _fill_from_balances(statement: AwardStatement, balances: dict[str, int]) -> None:
     for account, value in balances.items():
-        role = account.split(":")[2]
-        if role == "held":
-            statement.held += value
-        elif role == "passed":
-            statement.passed_on += value
-        elif role == "spent":
-            statement.spent += value
-        elif role == "receivable":
-            statement.receivable += value
-        elif role == "recovered":
-            statement.recovered += value
-        elif role == "written_off":
-            statement.written_off += value
+        field = _ROLE_FIELDS.get(account.split(":")[2])
+        if field is not None:
+            setattr(statement, field, getattr(statement, field) + value)
 
 
 def _stage_line(stage: Stage, day: date) -> StageLine:
@@ -237,8 +234,8 @@ def fund_year_execution(
     result = FundYearExecution(fund=fund, year=year, as_of=as_of or date.today())
     if fund_year(session, source, year) is None:
         return result
-    result.budget = -_balance(ledger, accounts.budget(fund, year), as_of)
-    result.available = _balance(ledger, accounts.available(fund, year), as_of)
+    result.budget = -ledger.balance(accounts.budget(fund, year), as_of, missing_ok=True)
+    result.available = ledger.balance(accounts.available(fund, year), as_of, missing_ok=True)
     result.committed = sum(ledger.balances(f"fund:{fund}:{year}:committed:", as_of=as_of).values())
     stage_query = (
         select(Stage)

@@ -184,7 +184,7 @@ def _enterprises(session: Session, codes: set[str]) -> dict[str, _Target]:
 
 def _held(ledger: Ledger, award: str) -> int:
     code = accounts.held(award)
-    return ledger.balance(code) if ledger.has_account(code) else 0
+    return ledger.balance(code, missing_ok=True)
 
 
 def _write(session: Session, ledger: Ledger, pending: list[_Pending], ctx: Context) -> None:

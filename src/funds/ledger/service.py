@@ -416,8 +416,14 @@ class Ledger:
 
     # -- queries ------------------------------------------------------------------
 
-    def balance(self, code: str, as_of: date | None = None) -> int:
-        """Return the balance of ``code`` in 分: now, or over postings effective ≤ ``as_of``."""
+    def balance(self, code: str, as_of: date | None = None, *, missing_ok: bool = False) -> int:
+        """Return the balance of ``code`` in 分: now, or over postings effective ≤ ``as_of``.
+
+        An account never opened raises :class:`UnknownAccount`, or counts as 0 with
+        ``missing_ok`` (an award that never received money has no holding account yet).
+        """
+        if missing_ok and not self.has_account(code):
+            return 0
         account_id = self.account_id(code)
         conn = self.session.connection()
         if as_of is None:
