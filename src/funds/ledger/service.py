@@ -10,15 +10,16 @@ are written together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
 from funds.db import is_sqlite, table_of
+from funds.ledger.driver import PostingDriver
 from funds.ledger.errors import (
     AccountMismatch,
     AlreadyReversed,
@@ -53,39 +54,10 @@ POSTINGS = table_of(Posting)
 DAILY = table_of(DailyBalance)
 CHAIN = table_of(ChainHead)
 
-# The statements of the posting path, built once: building a Core statement costs more
-# than running it on SQLite, and a prebuilt one goes straight to the compiled cache.
+# The query statements, built once: building a Core statement costs more than running it
+# on SQLite, and a prebuilt one goes straight to the compiled cache. The posting path's own
+# statements are in :mod:`funds.ledger.driver`.
 _ACCOUNT_ID = select(ACCOUNTS.c.id).where(ACCOUNTS.c.code == bindparam("code"))
-_ACCOUNT_STATES = (
-    select(ACCOUNTS.c.id, ACCOUNTS.c.code, ACCOUNTS.c.rule, ACCOUNTS.c.balance)
-    .where(ACCOUNTS.c.code.in_(bindparam("codes", expanding=True)))
-    .order_by(ACCOUNTS.c.id)
-)
-_LOCK_ACCOUNTS = _ACCOUNT_STATES.with_for_update()
-_HEAD = select(CHAIN.c.last_entry_id, CHAIN.c.last_hash).where(CHAIN.c.id == 1)
-_LOCK_HEAD = _HEAD.with_for_update()
-_REPLAYS = select(ENTRIES.c.idempotency_key, ENTRIES.c.id, ENTRIES.c.request_hash).where(
-    ENTRIES.c.idempotency_key.in_(bindparam("keys", expanding=True))
-)
-_INSERT_ENTRIES = insert(ENTRIES)
-_INSERT_POSTINGS = insert(POSTINGS)
-_SET_BALANCE = (
-    update(ACCOUNTS)
-    .where(ACCOUNTS.c.id == bindparam("account_id"))
-    .values(balance=bindparam("new_balance"))
-)
-_ADD_DAILY = text(
-    "INSERT INTO ledger_daily_balance (account_id, day, delta, postings)"
-    " VALUES (:account_id, :day, :delta, :postings)"
-    " ON CONFLICT (account_id, day) DO UPDATE SET"
-    " delta = ledger_daily_balance.delta + excluded.delta,"
-    " postings = ledger_daily_balance.postings + excluded.postings"
-)
-_SET_HEAD = (
-    update(CHAIN)
-    .where(CHAIN.c.id == 1)
-    .values(last_entry_id=bindparam("head_id"), last_hash=bindparam("head_hash"))
-)
 _BALANCE_NOW = select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == bindparam("account_id"))
 _BALANCE_AS_OF = select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
     DAILY.c.account_id == bindparam("account_id"), DAILY.c.day <= bindparam("as_of")
@@ -275,17 +247,21 @@ class Ledger:
         """Post entries atomically, in order: all are written or none (an error is raised)."""
         for request in requests:
             _validate(request)
+        driver = PostingDriver(self.session.connection())
         codes = sorted({leg.account for r in requests for leg in r.legs})
-        states = self._lock_accounts(codes)
-        head_id, head_hash = self._lock_chain()
-        replays = self._find_replays(requests)
+        states = self._lock_accounts(driver, codes)
+        head_id, head_hash = self._lock_chain(driver)
+        keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
+        replays = driver.replays(keys) if keys else {}
         seen_keys: dict[str, int] = {}
         reversed_here: dict[int, int] = {}
         posted: list[PostedEntry] = []
-        entry_rows: list[dict[str, Any]] = []
-        posting_rows: list[dict[str, Any]] = []
+        entry_rows: list[tuple[Any, ...]] = []
+        posting_rows: list[tuple[Any, ...]] = []
         daily: dict[tuple[int, date], list[int]] = {}
         recorded_at = _now()
+        recorded_iso = recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        recorded_value = driver.stamp(recorded_at)
         for request in requests:
             key = request.idempotency_key
             if key is not None and key in replays:
@@ -305,25 +281,12 @@ class Ledger:
                 reversed_here[request.reverses_id] = head_id
             links = canonical_links(request.links)
             digest = request.digest()
-            row: dict[str, Any] = {
-                "id": head_id,
-                "kind": request.kind,
-                "effective_date": request.effective_date,
-                "recorded_at": recorded_at,
-                "actor": request.actor,
-                "memo": request.memo,
-                "voucher": request.voucher,
-                "idempotency_key": key,
-                "request_hash": digest,
-                "reverses_id": request.reverses_id,
-                "links": links,
-                "prev_hash": head_hash,
-            }
+            day = request.effective_date
             canonical = canonical_entry(
                 entry_id=head_id,
                 kind=request.kind,
-                effective_date=request.effective_date,
-                recorded_at=recorded_at,
+                effective_date=day,
+                recorded_at=recorded_iso,
                 actor=request.actor,
                 memo=request.memo,
                 voucher=request.voucher,
@@ -333,33 +296,51 @@ class Ledger:
                 links=links,
                 postings=[(leg.account, leg.amount) for leg in request.legs],
             )
-            head_hash = chain_hash(head_hash, canonical)
-            row["hash"] = head_hash
-            entry_rows.append(row)
+            prev_hash, head_hash = head_hash, chain_hash(head_hash, canonical)
+            stored_day = driver.day(day)
+            entry_rows.append(
+                (
+                    head_id,
+                    request.kind,
+                    stored_day,
+                    recorded_value,
+                    request.actor,
+                    request.memo,
+                    request.voucher,
+                    key,
+                    digest,
+                    request.reverses_id,
+                    links,
+                    prev_hash,
+                    head_hash,
+                )
+            )
             for leg in request.legs:
                 account_id = states[leg.account].id
-                posting_rows.append(
-                    {
-                        "entry_id": head_id,
-                        "account_id": account_id,
-                        "amount": leg.amount,
-                        "effective_date": request.effective_date,
-                    }
-                )
-                bucket = daily.setdefault((account_id, request.effective_date), [0, 0])
+                posting_rows.append((head_id, account_id, leg.amount, stored_day))
+                bucket = daily.setdefault((account_id, day), [0, 0])
                 bucket[0] += leg.amount
                 bucket[1] += 1
             posted.append(
                 PostedEntry(
                     id=head_id,
                     kind=request.kind,
-                    effective_date=request.effective_date,
+                    effective_date=day,
                     hash=head_hash,
                     legs=tuple(request.legs),
                 )
             )
         if entry_rows:
-            self._write(entry_rows, posting_rows, daily, states, head_id, head_hash)
+            driver.write(
+                entry_rows,
+                posting_rows,
+                [(s.balance, s.id) for s in states.values()],
+                [
+                    (account_id, driver.day(day), delta, count)
+                    for (account_id, day), (delta, count) in sorted(daily.items())
+                ],
+                (head_id, head_hash),
+            )
         return posted
 
     def reverse(
@@ -391,7 +372,8 @@ class Ledger:
             links={"reverses": entry_id},
             reverses_id=entry_id,
         )
-        if idempotency_key is None or not self._find_replays([request]):
+        conn = self.session.connection()
+        if idempotency_key is None or not PostingDriver(conn).replays([idempotency_key]):
             self._refuse_second_reversal(entry_id, {})
         return self.post(request)
 
@@ -515,23 +497,23 @@ class Ledger:
 
     # -- internals ----------------------------------------------------------------
 
-    def _lock_accounts(self, codes: Sequence[str]) -> dict[str, _AccountState]:
-        query = _ACCOUNT_STATES if is_sqlite(self.session) else _LOCK_ACCOUNTS
+    def _lock_accounts(
+        self, driver: PostingDriver, codes: Sequence[str]
+    ) -> dict[str, _AccountState]:
         states = {
-            row.code: _AccountState(row.id, row.code, BalanceRule(row.rule), int(row.balance))
-            for row in self.session.connection().execute(query, {"codes": codes})
+            code: _AccountState(int(account_id), code, BalanceRule(rule), int(balance))
+            for account_id, code, rule, balance in driver.accounts(codes)
         }
         for code in codes:
             if code not in states:
                 raise UnknownAccount(code)
         return states
 
-    def _lock_chain(self) -> tuple[int, str]:
-        query = _HEAD if is_sqlite(self.session) else _LOCK_HEAD
-        row = self.session.connection().execute(query).first()
-        if row is None:
+    def _lock_chain(self, driver: PostingDriver) -> tuple[int, str]:
+        head = driver.head()
+        if head is None:
             raise RuntimeError("ledger chain head is missing: run `funds init`")
-        return int(row.last_entry_id or 0), str(row.last_hash)
+        return head
 
     def _refuse_second_reversal(self, entry_id: int, in_batch: Mapping[int, int]) -> None:
         """Raise :class:`AlreadyReversed` if ``entry_id`` is reversed (call under the lock)."""
@@ -542,13 +524,6 @@ class Ledger:
                 entry=entry_id,
                 reversal=reversal,
             )
-
-    def _find_replays(self, requests: Iterable[EntryRequest]) -> dict[str, tuple[int, str]]:
-        keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
-        if not keys:
-            return {}
-        rows = self.session.connection().execute(_REPLAYS, {"keys": keys})
-        return {row.idempotency_key: (int(row.id), row.request_hash) for row in rows}
 
     def _replay(self, request: EntryRequest, found: tuple[int, str]) -> PostedEntry:
         entry_id, stored_hash = found
@@ -568,31 +543,6 @@ class Ledger:
             legs=tuple(self.legs_of(entry_id)),
             replayed=True,
         )
-
-    def _write(
-        self,
-        entry_rows: list[dict[str, Any]],
-        posting_rows: list[dict[str, Any]],
-        daily: dict[tuple[int, date], list[int]],
-        states: dict[str, _AccountState],
-        head_id: int,
-        head_hash: str,
-    ) -> None:
-        conn = self.session.connection()
-        conn.execute(_INSERT_ENTRIES, entry_rows)
-        conn.execute(_INSERT_POSTINGS, posting_rows)
-        conn.execute(
-            _SET_BALANCE,
-            [{"account_id": s.id, "new_balance": s.balance} for s in states.values()],
-        )
-        conn.execute(
-            _ADD_DAILY,
-            [
-                {"account_id": a, "day": d, "delta": v[0], "postings": v[1]}
-                for (a, d), v in sorted(daily.items())
-            ],
-        )
-        conn.execute(_SET_HEAD, {"head_id": head_id, "head_hash": head_hash})
 
 
 def _now() -> datetime:
