@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from funds.ledger.hashing import (
     GENESIS,
     canonical_entry,
     canonical_links,
     chain_hash,
+    compact_json,
     request_digest,
 )
 
@@ -107,3 +111,28 @@ def test_a_request_digest_ignores_key_order_and_sees_every_value() -> None:
     assert digest == request_digest({"legs": [["a", -1], ["b", 1]], "amount": 100})
     assert digest != request_digest({"amount": 101, "legs": [["a", -1], ["b", 1]]})
     assert digest != request_digest({"amount": 100, "legs": [["b", 1], ["a", -1]]})
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(value=JSON_VALUES, sort_keys=st.booleans(), ensure_ascii=st.booleans())
+def test_the_prebuilt_encoder_writes_what_json_dumps_writes(
+    value: Any, sort_keys: bool, ensure_ascii: bool
+) -> None:
+    encode = compact_json(sort_keys=sort_keys, ensure_ascii=ensure_ascii, default=str)
+    expected = json.dumps(
+        value, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=ensure_ascii, default=str
+    )
+    assert encode(value) == expected
+
+
+def test_the_prebuilt_encoder_falls_back_to_str_for_dates_as_the_request_hash_does() -> None:
+    encode = compact_json(sort_keys=True, default=str)
+    assert (
+        encode({"b": date(2026, 3, 30), "a": "预算"}) == '{"a":"\\u9884\\u7b97","b":"2026-03-30"}'
+    )
