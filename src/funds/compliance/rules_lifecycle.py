@@ -54,7 +54,7 @@ def _gate_problem(award: AwardView, stage: StageView) -> str | None:
     assert paid_on is not None
     if paid_on < award.granted_on:
         return f"早于认定日期 {award.granted_on} / paid before the recognition"
-    if award.recognition_expires is not None and paid_on >= award.recognition_expires:
+    if award.recognition_expires is not None and paid_on > award.recognition_expires:
         return f"认定已于 {award.recognition_expires} 到期 / paid after the recognition expired"
     if stage.gate == Gate.ASSESSMENT:
         result = award.final_assessment(stage.year, paid_on)
@@ -319,7 +319,7 @@ def county_recognition_expiry(snapshot: Snapshot) -> list[Finding]:
         days = (expires - snapshot.as_of).days
         if days > EXPIRY_NOTICE_DAYS:
             continue
-        late = days <= 0
+        late = days < 0  # the expiry date is the last valid day
         found.append(
             award_finding(
                 "county-recognition-expiry",

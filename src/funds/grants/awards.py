@@ -371,10 +371,11 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
         raise GateNotMet(
             "gate-recognition", f"stage {name} cannot be paid before the award ({award.granted_on})"
         )
-    if award.recognition_expires is not None and on >= award.recognition_expires:
+    if award.recognition_expires is not None and on > award.recognition_expires:
         raise GateNotMet(
             "gate-recognition-valid",
-            f"the recognition of {award.code} expired on {award.recognition_expires};"
+            f"the recognition of {award.code} was valid until {award.recognition_expires}"
+            " and has expired;"
             " it must pass the review (复核) before more money is paid",
             clause=rules.clauses.get("validity"),
         )

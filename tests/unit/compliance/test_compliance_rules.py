@@ -346,7 +346,9 @@ def test_county_recognition_expiring_within_90_days_is_orange_and_expired_is_red
     assert life.county_recognition_expiry(snap(award, as_of=date(2027, 3, 2))) == []
     soon = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 3, 3))))
     assert soon.severity is Severity.ORANGE
-    gone = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 6, 1))))
+    last_day = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 6, 1))))
+    assert last_day.severity is Severity.ORANGE  # 2027-06-01 is the last valid day
+    gone = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 6, 2))))
     assert gone.severity is Severity.RED
 
 
