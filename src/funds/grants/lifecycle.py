@@ -469,12 +469,13 @@ def _missed_rectifications(
         assert due is not None
         latest = final_assessment(session, award, row.year)
         if due < as_of and latest is not None and latest.id == row.id:
+            # The due date is the last day to rectify; the zone fails, and exits, the day after.
             return record_assessment(
                 session,
                 award=award.code,
                 year=row.year,
                 grade=Grade.NOT_SUBMITTED,
-                on=due,
+                on=due + timedelta(days=1),
                 actor=actor,
                 reassessment=True,
                 deemed=True,
