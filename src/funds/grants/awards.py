@@ -223,6 +223,13 @@ def _check_stages(
         )
     if any(p.year < granted_on.year for p in plans):
         raise InvalidInput("stages", "a stage cannot be planned before the year of the grant")
+    if any(p.gate == Gate.RECOGNITION for p in plans[1:]):
+        raise RuleBreach(
+            "gate-assessment",
+            "only the first stage is paid on the recognition; every later stage waits for its"
+            " year's passing assessment (根据认定和考核评价结果分步到位)",
+            clause=rules.clauses.get("staged") or rules.clauses.get("gate"),
+        )
     if rules.valid_until is not None:
         late = [p.year for p in plans if p.year > rules.valid_until.year]
         if late:
@@ -313,6 +320,7 @@ def approve_release(
     request = {"op": "release", "award": award, "seq": seq, "on": on.isoformat()}
     if replayed_entry(session, idempotency_key, request) is not None:
         return stage
+    require_active(found, on, "payment")
     if stage.status != "requested":
         raise RuleBreach(
             "release-requested-first",
