@@ -9,13 +9,16 @@ from, so that an officer who is refused can be shown the sentence that refuses t
 
 Settings the texts leave open are marked as such and carry the defaults ``DOMAIN.md`` gives:
 what happens to a stage whose year's assessment failed, and whether paid money is recovered
-on revocation. This module imports nothing of the project.
+on revocation (:func:`configure` changes them for a process). The county cluster criteria
+(COUNTY-PLAN 附件4 第三条) are checked by :func:`check_county_criteria`. This module imports
+nothing of the project.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 WAN = 1_000_000  # 分 in one 万元
@@ -178,6 +181,14 @@ CLAUSES: dict[str, Clause] = {
         "附件4 第六条",
         "集群有效期为3年。每次有效期满后，由省工业和信息化厅组织开展复核工作，复核通过的有效期延长3年",
     ),
+    "county-criteria": Clause(
+        "COUNTY-PLAN",
+        COUNTY_PLAN,
+        "附件4 第三条",
+        "原则上集群营业收入应达100亿元以上，集群营业收入居全省同行业第一位或位居全国同行业"
+        "前列的集群，可适当放宽条件……至少拥有一家龙头企业……优质企业50家以上……"
+        "平均研发投入强度达2.2%以上",
+    ),
     "county-funding": Clause(
         "COUNTY-PLAN",
         COUNTY_PLAN,
@@ -312,6 +323,7 @@ COUNTY_CLUSTER = ProgrammeRules(
     annual_report_due=(3, 30),
     recognition_years=3,
     clauses={
+        "criteria": "county-criteria",
         "use": "county-funding",
         "validity": "county-validity",
         "report": "county-annual-report",
@@ -323,6 +335,20 @@ COUNTY_CLUSTER = ProgrammeRules(
 PROGRAMMES: dict[Programme, ProgrammeRules] = {
     p.programme: p for p in (ADVANCED_CLUSTER, SERVICE_ZONE, COUNTY_CLUSTER)
 }
+
+
+def configure(programme: Programme | str, **changes: object) -> ProgrammeRules:
+    """Change settings of ``programme`` for this process; return the rules they replace.
+
+    For the settings the texts leave open (``DOMAIN.md``), e.g. turning recovery on fraud off
+    for advanced clusters: ``configure("advanced_cluster", recover_on=frozenset())``. Every
+    service and compliance rule reads the programme's rules through :data:`PROGRAMMES`.
+    """
+    key = Programme(canonical(programme))
+    previous = PROGRAMMES[key]
+    PROGRAMMES[key] = previous.with_settings(**changes)
+    return previous
+
 
 CITIES: tuple[str, ...] = (
     "合肥市",
@@ -395,6 +421,69 @@ def normalise_city(name: str) -> str:
     if full not in CITIES:
         raise ValueError(f"{name!r} is not one of Anhui's 16 cities ({'、'.join(CITIES)})")
     return full
+
+
+@dataclass(frozen=True)
+class CountyClusterFacts:
+    """What a county cluster reports for recognition (COUNTY-PLAN 附件4 第三条)."""
+
+    revenue: int
+    """集群营业收入, 分."""
+    leading_enterprises: int
+    """龙头企业 (at least one)."""
+    quality_enterprises: int
+    """高新技术企业、专精特新中小企业、“小巨人”、单项冠军等优质企业."""
+    rd_intensity_percent: Decimal
+    """平均研发投入强度, percent (``Decimal("2.2")``)."""
+    first_in_province: bool = False
+    """营业收入居全省同行业第一位."""
+    top_nationally: bool = False
+    """营业收入位居全国同行业前列."""
+
+
+YI = 100 * WAN
+"""分 in one 亿元 is 100 × :data:`WAN`."""
+
+COUNTY_MIN_REVENUE = 100 * YI  # 100亿元以上 (以上 includes the number itself)
+COUNTY_MIN_LEADING = 1
+COUNTY_MIN_QUALITY = 50  # 50家以上
+COUNTY_MIN_RD_PERCENT = Decimal("2.2")  # 2.2%以上
+
+
+@dataclass(frozen=True)
+class CriteriaCheck:
+    """Which criteria a county cluster misses, and which the province may relax."""
+
+    unmet: tuple[str, ...]
+    relaxable: tuple[str, ...]
+    """Missed but relaxable: revenue below 100亿 for a cluster first in the province or near
+    the top nationally (可适当放宽条件; the province decides)."""
+
+    @property
+    def met(self) -> bool:
+        """True when nothing is missed beyond what the province may relax."""
+        return not self.unmet
+
+
+def check_county_criteria(facts: CountyClusterFacts) -> CriteriaCheck:
+    """Check the measurable criteria of COUNTY-PLAN 附件4 第三条 (``以上`` counts the bound).
+
+    Revenue ≥ 100亿元 (relaxable for a cluster first in the province or near the top
+    nationally), at least one leading enterprise, ≥ 50 quality enterprises, average R&D
+    intensity ≥ 2.2 %.
+    """
+    unmet: list[str] = []
+    relaxable: list[str] = []
+    if facts.revenue < COUNTY_MIN_REVENUE:
+        short = "revenue below 100亿元 (营业收入应达100亿元以上)"
+        (relaxable if facts.first_in_province or facts.top_nationally else unmet).append(short)
+    if facts.leading_enterprises < COUNTY_MIN_LEADING:
+        unmet.append("no leading enterprise (至少拥有一家龙头企业)")
+    if facts.quality_enterprises < COUNTY_MIN_QUALITY:
+        unmet.append("fewer than 50 quality enterprises (优质企业50家以上)")
+    if Decimal(str(facts.rd_intensity_percent)) < COUNTY_MIN_RD_PERCENT:
+        unmet.append("average R&D intensity below 2.2 % (平均研发投入强度达2.2%以上)")
+    return CriteriaCheck(tuple(unmet), tuple(relaxable))
 
 
 def split_amount(amount: int, percents: tuple[int, ...]) -> list[int]:

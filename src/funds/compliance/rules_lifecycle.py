@@ -54,7 +54,7 @@ def _gate_problem(award: AwardView, stage: StageView) -> str | None:
     assert paid_on is not None
     if paid_on < award.granted_on:
         return f"早于认定日期 {award.granted_on} / paid before the recognition"
-    if award.recognition_expires is not None and paid_on >= award.recognition_expires:
+    if award.recognition_expires is not None and paid_on > award.recognition_expires:
         return f"认定已于 {award.recognition_expires} 到期 / paid after the recognition expired"
     if stage.gate == Gate.ASSESSMENT:
         result = award.final_assessment(stage.year, paid_on)
@@ -163,24 +163,21 @@ def assessment_missing(snapshot: Snapshot) -> list[Finding]:
 def consecutive_failures(snapshot: Snapshot) -> list[Finding]:
     """ADV-MEASURES 第十四条: two consecutive failed assessments revoke the title.
 
-    Red when the last two assessed years both failed and the cluster is still active; yellow
-    when the latest one failed (one more failure revokes).
+    Red when any two consecutive years both failed (whatever order they were recorded in) and
+    the cluster is still active; yellow when the latest one failed (one more failure revokes).
     """
     found = []
     for award in snapshot.awards:
         limit = award.rules.revoke_after_consecutive_failures
         if not limit or not award.active or not award.assessments:
             continue
-        latest_year = max(a.year for a in award.assessments)
-        streak = 0
-        while True:
-            result = award.final_assessment(latest_year - streak)
-            if result is None or result.grade.passes:
-                break
-            streak += 1
+        streak, latest_year = _longest_failed_run(award)
+        red = streak >= limit
+        if not red:
+            latest_year = max(a.year for a in award.assessments)
+            streak = _failed_run_ending(award, latest_year)
         if streak == 0:
             continue
-        red = streak >= limit
         found.append(
             award_finding(
                 "consecutive-failures",
@@ -196,6 +193,26 @@ def consecutive_failures(snapshot: Snapshot) -> list[Finding]:
             )
         )
     return found
+
+
+def _failed_run_ending(award: AwardView, year: int) -> int:
+    streak = 0
+    while True:
+        result = award.final_assessment(year - streak)
+        if result is None or result.grade.passes:
+            return streak
+        streak += 1
+
+
+def _longest_failed_run(award: AwardView) -> tuple[int, int]:
+    """The longest run of consecutive failed years (in any order recorded) and its last year."""
+    years = sorted({a.year for a in award.assessments})
+    best = (0, 0)
+    for year in years:
+        streak = _failed_run_ending(award, year)
+        if streak > best[0]:
+            best = (streak, year)
+    return best
 
 
 def zone_stage_after_validity(snapshot: Snapshot) -> list[Finding]:
@@ -302,7 +319,7 @@ def county_recognition_expiry(snapshot: Snapshot) -> list[Finding]:
         days = (expires - snapshot.as_of).days
         if days > EXPIRY_NOTICE_DAYS:
             continue
-        late = days <= 0
+        late = days < 0  # the expiry date is the last valid day
         found.append(
             award_finding(
                 "county-recognition-expiry",

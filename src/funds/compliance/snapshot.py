@@ -41,7 +41,7 @@ from funds.grants.models import (
     Use,
 )
 from funds.ledger import Entry, Ledger
-from funds.policy import Grade, Programme, ProgrammeRules, rules_for
+from funds.policy import PROGRAMMES, Grade, ProgrammeRules, rules_for
 
 AWARD, STAGE, ASSESS = table_of(Award), table_of(Stage), table_of(Assessment)
 RECIPIENT, FUND, FUND_YEAR = table_of(Recipient), table_of(Fund), table_of(FundYear)
@@ -172,9 +172,6 @@ class AwardLedger:
         return self.held + self.passed + self.spent
 
 
-_RULES = {programme.value: rules_for(programme) for programme in Programme}
-
-
 @dataclass(frozen=True, slots=True)
 class AwardView:
     """One award and everything the rules need about it, as of the snapshot date."""
@@ -203,7 +200,7 @@ class AwardView:
     @property
     def rules(self) -> ProgrammeRules:
         """The rules of the award's programme."""
-        return _RULES.get(self.programme) or rules_for(self.programme)
+        return PROGRAMMES.get(self.programme) or rules_for(self.programme)  # type: ignore[call-overload]
 
     @property
     def active(self) -> bool:

@@ -223,6 +223,13 @@ def _check_stages(
         )
     if any(p.year < granted_on.year for p in plans):
         raise InvalidInput("stages", "a stage cannot be planned before the year of the grant")
+    if any(p.gate == Gate.RECOGNITION for p in plans[1:]):
+        raise RuleBreach(
+            "gate-assessment",
+            "only the first stage is paid on the recognition; every later stage waits for its"
+            " year's passing assessment (根据认定和考核评价结果分步到位)",
+            clause=rules.clauses.get("staged") or rules.clauses.get("gate"),
+        )
     if rules.valid_until is not None:
         late = [p.year for p in plans if p.year > rules.valid_until.year]
         if late:
@@ -313,6 +320,7 @@ def approve_release(
     request = {"op": "release", "award": award, "seq": seq, "on": on.isoformat()}
     if replayed_entry(session, idempotency_key, request) is not None:
         return stage
+    require_active(found, on, "payment")
     if stage.status != "requested":
         raise RuleBreach(
             "release-requested-first",
@@ -371,10 +379,11 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
         raise GateNotMet(
             "gate-recognition", f"stage {name} cannot be paid before the award ({award.granted_on})"
         )
-    if award.recognition_expires is not None and on >= award.recognition_expires:
+    if award.recognition_expires is not None and on > award.recognition_expires:
         raise GateNotMet(
             "gate-recognition-valid",
-            f"the recognition of {award.code} expired on {award.recognition_expires};"
+            f"the recognition of {award.code} was valid until {award.recognition_expires}"
+            " and has expired;"
             " it must pass the review (复核) before more money is paid",
             clause=rules.clauses.get("validity"),
         )

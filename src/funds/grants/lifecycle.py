@@ -149,12 +149,25 @@ def _after_failure(
 
 
 def _consecutive_failures(session: Session, award: Award, year: int) -> int:
-    count = 0
-    while True:
-        latest = final_assessment(session, award, year - count)
-        if latest is None or Grade(latest.grade).passes:
-            return count
-        count += 1
+    """Count the unbroken run of failed years that ``year`` belongs to, both ways.
+
+    Results may be recorded out of order (2027's before a late 2026's); "连续两年未通过考核"
+    (ADV-MEASURES 第十四条) is about the years, not the order they were typed in. A year
+    with no result, or a passing one, breaks the run.
+    """
+
+    def failed(y: int) -> bool:
+        latest = final_assessment(session, award, y)
+        return latest is not None and not Grade(latest.grade).passes
+
+    if not failed(year):
+        return 0
+    first, last = year, year
+    while failed(first - 1):
+        first -= 1
+    while failed(last + 1):
+        last += 1
+    return last - first + 1
 
 
 def _forfeit_year(
@@ -456,12 +469,13 @@ def _missed_rectifications(
         assert due is not None
         latest = final_assessment(session, award, row.year)
         if due < as_of and latest is not None and latest.id == row.id:
+            # The due date is the last day to rectify; the zone fails, and exits, the day after.
             return record_assessment(
                 session,
                 award=award.code,
                 year=row.year,
                 grade=Grade.NOT_SUBMITTED,
-                on=due,
+                on=due + timedelta(days=1),
                 actor=actor,
                 reassessment=True,
                 deemed=True,

@@ -102,6 +102,9 @@ class Award(SQLModel, table=True):
     """Total awarded, 分 (the sum of the stages)."""
     granted_on: date
     recognition_expires: date | None = None
+    """Last day the recognition is valid (county clusters): the grant date's corresponding day
+    three years on, or the month's last day when there is none (2024-02-29 → 2027-02-28), the
+    way 民法典 第二百零一条、第二百零二条 count periods in years (COUNTY-PLAN 附件4 第六条)."""
     status: str = Field(default="active", max_length=20)
     """active, exited (zone), revoked (cluster), closed."""
     ended_on: date | None = None

@@ -317,8 +317,8 @@ def test_zone_stages_after_the_guideline_validity_are_refused(books: Session) ->
     assert [s.year for s in statement(books, award.code).stages] == [2026, 2027]
 
 
-# COUNTY-PLAN 附件4 第六条: 集群有效期为3年
-def test_county_recognition_lasts_three_years(books: Session) -> None:
+# COUNTY-PLAN 附件4 第六条: 集群有效期为3年 (民法典 第二百零二条: 到期月的对应日为期间的最后一日)
+def test_county_recognition_lasts_three_years_to_its_corresponding_day(books: Session) -> None:
     award = grants.grant_award(
         books,
         programme=Programme.COUNTY_CLUSTER,
@@ -329,12 +329,12 @@ def test_county_recognition_lasts_three_years(books: Session) -> None:
         split=(100,),
         actor="finance-a",
     )
-    assert award.recognition_expires == date(2027, 6, 1)
+    assert award.recognition_expires == date(2027, 6, 1)  # the last valid day
     with pytest.raises(GateNotMet, match="expired"):
         grants.request_release(
-            books, award=award.code, seq=1, actor="finance-a", on=date(2027, 6, 1)
+            books, award=award.code, seq=1, actor="finance-a", on=date(2027, 6, 2)
         )
-    release(books, award.code, 1, date(2024, 7, 1))
+    release(books, award.code, 1, date(2027, 6, 1))
 
 
 def test_reversing_a_mistyped_pass_through_restores_the_holding(books: Session) -> None:

@@ -291,6 +291,20 @@ def test_one_failure_is_a_yellow_risk_and_a_pass_between_breaks_the_streak() -> 
     )
 
 
+def test_two_consecutive_failures_before_a_later_pass_are_still_red() -> None:
+    # ADV-MEASURES 第十四条 is about consecutive years, whichever was recorded last
+    award = cluster(
+        assessments=(
+            failed(2026),
+            failed(2027),
+            AssessmentView(2028, Grade.QUALIFIED, date(2028, 5, 1)),
+        )
+    )
+    found = only(life.consecutive_failures(snap(award, as_of=date(2028, 6, 1))))
+    assert found.severity == "red"
+    assert "截至2027年连续 2 年" in found.message
+
+
 def test_a_revoked_cluster_is_acted_on() -> None:
     award = cluster(
         assessments=(failed(2026), failed(2027)), status="revoked", ended_on=date(2027, 5, 20)
@@ -332,7 +346,9 @@ def test_county_recognition_expiring_within_90_days_is_orange_and_expired_is_red
     assert life.county_recognition_expiry(snap(award, as_of=date(2027, 3, 2))) == []
     soon = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 3, 3))))
     assert soon.severity is Severity.ORANGE
-    gone = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 6, 1))))
+    last_day = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 6, 1))))
+    assert last_day.severity is Severity.ORANGE  # 2027-06-01 is the last valid day
+    gone = only(life.county_recognition_expiry(snap(award, as_of=date(2027, 6, 2))))
     assert gone.severity is Severity.RED
 
 

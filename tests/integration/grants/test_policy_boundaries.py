@@ -1,0 +1,337 @@
+"""Worked examples on the edges a scenario writer would pick, each citing its clause in
+../shared/policy/ (boundaries of dates and shares, what "consecutive" means, what happens to
+years already forfeited, settings the texts leave open)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from factories import FUND, cluster_award, credit_code, release, world, zone_award
+from funds import grants, policy
+from funds.errors import InvalidInput
+from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach
+from funds.policy import WAN, YI, CountyClusterFacts, Gate, Grade, Programme, check_county_criteria
+
+
+@pytest.fixture
+def books(session: Session) -> Session:
+    world(session)
+    return session
+
+
+def statement(session: Session, code: str, as_of: date | None = None) -> grants.AwardStatement:
+    return grants.award_statement(session, code, as_of)
+
+
+def fail(session: Session, code: str, year: int, on: date) -> list[str]:
+    done = grants.record_assessment(
+        session, award=code, year=year, grade=Grade.UNQUALIFIED, on=on, actor="p"
+    )
+    return [c.action for c in done]
+
+
+def county_award(session: Session, granted_on: date, stages: list[grants.StagePlan]) -> str:
+    return grants.grant_award(
+        session,
+        programme=Programme.COUNTY_CLUSTER,
+        recipient="WH-CL",
+        fund=FUND,
+        amount=sum(s.amount for s in stages),
+        granted_on=granted_on,
+        stages=stages,
+        actor="finance-a",
+    ).code
+
+
+# -- ZONE-GUIDE 评估管理: 评估不合格的，需在3个月内完成整改 ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("result_on", "due"),
+    [
+        (date(2025, 11, 30), date(2026, 2, 28)),  # no 30 February: the month's last day
+        (date(2027, 11, 30), date(2028, 2, 29)),  # leap year
+        (date(2026, 8, 31), date(2026, 11, 30)),
+        (date(2026, 3, 31), date(2026, 6, 30)),
+        (date(2026, 4, 30), date(2026, 7, 30)),  # the corresponding day, not the month's end
+    ],
+)
+def test_three_months_to_rectify_end_on_the_corresponding_day_or_the_months_last_day(
+    books: Session, result_on: date, due: date
+) -> None:
+    award = zone_award(books, granted_on=date(2024, 3, 1), split=(25, 25, 25, 25))
+    done = grants.record_assessment(
+        books, award=award.code, year=result_on.year, grade="不合格", on=result_on, actor="p"
+    )
+    assert done[0].action == "rectify"
+    assert due.isoformat() in done[0].detail
+
+
+def test_a_zone_may_still_rectify_on_the_due_date_and_exits_the_day_after(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    fail(books, award.code, 2025, date(2025, 11, 30))  # due 2026-02-28
+    assert grants.apply_deadlines(books, as_of=date(2026, 2, 28)) == []
+    grants.record_pass_through(
+        books,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=10 * WAN,
+        purpose="培育服务型制造标杆企业",
+        on=date(2026, 2, 28),
+        actor="zone-officer",
+    )
+    done = grants.apply_deadlines(books, as_of=date(2026, 3, 1))
+    assert [c.action for c in done][:2] == ["exit", "cancel"]
+    result = statement(books, award.code)
+    assert (result.status, result.recoverable) == ("exited", 400 * WAN)
+    assert grants.award_statement(books, award.code).passed_on == 10 * WAN
+    with pytest.raises(AwardEnded):
+        grants.record_pass_through(
+            books,
+            award=award.code,
+            enterprise=credit_code(1),
+            amount=10 * WAN,
+            purpose="培育服务型制造标杆企业",
+            on=date(2026, 3, 1),
+            actor="zone-officer",
+        )
+
+
+def test_a_passing_reassessment_on_the_due_date_keeps_the_zone(books: Session) -> None:
+    award = zone_award(books)
+    fail(books, award.code, 2025, date(2025, 11, 30))
+    grants.record_assessment(
+        books,
+        award=award.code,
+        year=2025,
+        grade="合格",
+        on=date(2026, 2, 28),
+        actor="p",
+        reassessment=True,
+    )
+    assert grants.apply_deadlines(books, as_of=date(2026, 3, 1)) == []
+    assert statement(books, award.code).status == "active"
+
+
+# ZONE-GUIDE 评估管理: 退出集聚区创建的，不予下达剩余奖补，并对已拨付财政资金予以收回
+def test_a_zone_that_exits_for_any_reason_is_paid_nothing_more_and_owes_all_it_was_paid(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.record_assessment(
+        books, award=award.code, year=2026, grade="优秀", on=date(2026, 5, 1), actor="p"
+    )
+    grants.request_release(books, award=award.code, seq=2, actor="finance-a", on=date(2026, 6, 1))
+    done = grants.terminate(
+        books, award=award.code, reason="主动退出", on=date(2026, 6, 2), actor="p"
+    )
+    assert [c.action for c in done] == ["exit", "cancel", "recover"]
+    result = statement(books, award.code)
+    assert [s.status for s in result.stages] == ["paid", "cancelled", "cancelled"]
+    assert result.receivable == 400 * WAN
+    with pytest.raises(AwardEnded, match="no payment"):
+        grants.approve_release(
+            books, award=award.code, seq=2, actor="finance-b", on=date(2026, 6, 3)
+        )
+
+
+# -- ADV-MEASURES 第十四条: 连续两年未通过考核……撤销省级集群称号 ----------------------------
+
+
+def test_failures_in_two_years_with_a_pass_between_are_not_consecutive(books: Session) -> None:
+    award = cluster_award(books, granted_on=date(2024, 3, 1))
+    fail(books, award.code, 2024, date(2024, 12, 1))
+    grants.record_assessment(
+        books, award=award.code, year=2025, grade="合格", on=date(2025, 12, 1), actor="p"
+    )
+    assert "revocation" not in fail(books, award.code, 2026, date(2026, 12, 1))
+    assert statement(books, award.code).status == "active"
+
+
+def test_two_consecutive_years_failed_revoke_even_when_recorded_out_of_order(
+    books: Session,
+) -> None:
+    award = cluster_award(books)
+    assert fail(books, award.code, 2027, date(2027, 5, 20)) == ["forfeit"]
+    done = fail(books, award.code, 2026, date(2027, 6, 1))  # a late 2026 result
+    assert done == ["forfeit", "revocation", "cancel"]
+    assert statement(books, award.code).status == "revoked"
+
+
+def test_revocation_leaves_forfeited_years_forfeited_and_cancels_the_rest(books: Session) -> None:
+    award = cluster_award(books, granted_on=date(2024, 3, 1))  # 2024, 2025, 2026
+    release(books, award.code, 1, date(2024, 4, 1))
+    fail(books, award.code, 2025, date(2025, 12, 1))
+    fail(books, award.code, 2026, date(2026, 5, 1))
+    result = statement(books, award.code)
+    assert result.status == "revoked"
+    assert [s.status for s in result.stages] == ["paid", "forfeited", "forfeited"]
+    for year in (2025, 2026):
+        assert grants.fund_year_execution(books, FUND, year).available == 10_000 * WAN
+    assert result.committed == result.receivable == 0
+
+
+def test_a_cluster_that_does_not_take_part_fails_that_year_and_twice_is_revoked(
+    books: Session,
+) -> None:
+    award = cluster_award(books)  # stages 2025 (recognition), 2026, 2027
+    release(books, award.code, 1, date(2025, 4, 1))
+    done = grants.apply_deadlines(books, as_of=date(2027, 1, 1))
+    assert [c.action for c in done] == ["deemed", "forfeit"]
+    done = grants.apply_deadlines(books, as_of=date(2028, 1, 1))
+    assert [c.action for c in done][:3] == ["deemed", "forfeit", "revocation"]
+    result = statement(books, award.code)
+    assert (result.status, result.paid, result.receivable) == ("revoked", 200 * WAN, 0)
+
+
+def test_a_forfeited_year_is_never_paid_later(books: Session) -> None:
+    award = cluster_award(books)
+    fail(books, award.code, 2026, date(2026, 5, 20))
+    with pytest.raises(RuleBreach, match="forfeited"):
+        grants.request_release(
+            books, award=award.code, seq=2, actor="finance-a", on=date(2026, 6, 1)
+        )
+
+
+# ADV-MEASURES 第十四条 with DOMAIN.md: recovery on revocation for fraud is a setting, on by default
+@pytest.fixture
+def no_recovery_on_fraud() -> Iterator[None]:
+    previous = policy.configure(Programme.ADVANCED_CLUSTER, recover_on=frozenset())
+    yield
+    policy.PROGRAMMES[Programme.ADVANCED_CLUSTER] = previous
+
+
+def test_revocation_for_breaking_the_law_does_not_recover_by_default(books: Session) -> None:
+    award = cluster_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    done = grants.terminate(
+        books, award=award.code, reason="违反法律法规", on=date(2025, 9, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["revocation", "cancel"]
+    assert statement(books, award.code).receivable == 0
+
+
+def test_recovery_on_fraud_can_be_switched_off(books: Session, no_recovery_on_fraud: None) -> None:
+    award = cluster_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.terminate(books, award=award.code, reason="弄虚作假", on=date(2025, 9, 1), actor="p")
+    assert statement(books, award.code).receivable == 0
+
+
+def test_recovery_on_fraud_is_on_by_default() -> None:
+    assert policy.ADVANCED_CLUSTER.recovers(policy.ExitReason.FRAUD)
+    assert not policy.ADVANCED_CLUSTER.recovers(policy.ExitReason.CONSECUTIVE_FAILURES)
+    assert all(policy.SERVICE_ZONE.recovers(r) for r in policy.ExitReason)
+
+
+# ADV-OPINION §二十一: 根据认定和考核评价结果分步到位
+def test_only_the_first_stage_may_be_paid_on_the_recognition(books: Session) -> None:
+    with pytest.raises(RuleBreach, match="only the first stage") as info:
+        grants.grant_award(
+            books,
+            programme=Programme.ADVANCED_CLUSTER,
+            recipient="WH-CL",
+            fund=FUND,
+            tier="provincial",
+            granted_on=date(2025, 3, 1),
+            stages=[
+                grants.StagePlan(2025, 250 * WAN),
+                grants.StagePlan(2026, 250 * WAN, Gate.RECOGNITION),
+            ],
+            actor="finance-a",
+        )
+    assert info.value.rule == "gate-assessment"
+
+
+def test_a_tier_that_does_not_exist_is_refused(books: Session) -> None:
+    with pytest.raises(InvalidInput, match="tier"):
+        grants.grant_award(
+            books,
+            programme=Programme.ADVANCED_CLUSTER,
+            recipient="WH-CL",
+            fund=FUND,
+            tier="市级",
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert cluster_award(books, tier="世界级").amount == 1000 * WAN
+
+
+# -- COUNTY-PLAN 附件4 第六条: 集群有效期为3年……复核通过的有效期延长3年 ---------------------
+
+
+def test_a_recognition_of_29_february_is_valid_to_28_february_three_years_on(
+    books: Session,
+) -> None:
+    code = county_award(books, date(2024, 2, 29), [grants.StagePlan(2024, 300 * WAN)])
+    assert statement(books, code).stages[0].status == "committed"
+    grants.request_release(books, award=code, seq=1, actor="finance-a", on=date(2027, 2, 28))
+    with pytest.raises(GateNotMet, match="expired"):
+        grants.approve_release(books, award=code, seq=1, actor="finance-b", on=date(2027, 3, 1))
+
+
+def test_stages_of_a_lapsed_county_recognition_wait_for_the_review(books: Session) -> None:
+    code = county_award(
+        books,
+        date(2024, 6, 1),
+        [grants.StagePlan(2024, 100 * WAN), grants.StagePlan(2027, 200 * WAN)],
+    )
+    grants.record_assessment(
+        books, award=code, year=2027, grade="合格", on=date(2027, 5, 1), actor="p"
+    )
+    with pytest.raises(GateNotMet, match="expired"):
+        grants.request_release(books, award=code, seq=2, actor="finance-a", on=date(2027, 6, 2))
+    assert statement(books, code).committed == 300 * WAN  # still committed, not lost
+    done = grants.review_recognition(books, award=code, passed=True, on=date(2027, 7, 1), actor="p")
+    assert "2030-06-01" in done[0].detail  # extended from the old expiry, not the review date
+    release(books, code, 2, date(2027, 7, 2))
+    assert statement(books, code).paid == 200 * WAN
+
+
+# COUNTY-PLAN 附件4 第三条: 营业收入100亿元以上（可适当放宽）、优质企业50家以上、
+# 研发投入强度2.2%以上 (以上 counts the bound itself)
+def test_county_criteria_count_the_bounds_themselves_as_met() -> None:
+    exact = CountyClusterFacts(100 * YI, 1, 50, Decimal("2.2"))
+    assert check_county_criteria(exact).met
+    short = CountyClusterFacts(100 * YI - 1, 0, 49, Decimal("2.19"))
+    assert len(check_county_criteria(short).unmet) == 4
+
+
+def test_revenue_below_100_yi_may_be_relaxed_only_for_a_leading_cluster() -> None:
+    first = CountyClusterFacts(80 * YI, 1, 60, Decimal("3"), first_in_province=True)
+    check = check_county_criteria(first)
+    assert check.met
+    assert len(check.relaxable) == 1
+    assert check_county_criteria(
+        CountyClusterFacts(80 * YI, 1, 60, Decimal("3"), top_nationally=True)
+    ).met
+    assert not check_county_criteria(CountyClusterFacts(80 * YI, 1, 60, Decimal("3"))).met
+
+
+# ZONE-GUIDE 附则: 有效期至2027年12月31日
+def test_a_zone_stage_planned_in_2027_is_within_the_guideline(books: Session) -> None:
+    award = zone_award(books, granted_on=date(2027, 12, 31), split=(100,))
+    release(books, award.code, 1, date(2027, 12, 31))
+    assert statement(books, award.code).paid == 1000 * WAN
+
+
+# ZONE-GUIDE 评估管理: 剩余资金 (≤ 20 %) is measured against the money received, not the award
+def test_a_zones_own_use_cap_grows_with_each_stage_received(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))  # 400万 received of 1000万
+    spend = {"award": award.code, "purpose": "搭建公共服务平台", "actor": "zone-officer"}
+    with pytest.raises(RuleBreach, match="20 %"):
+        grants.record_spending(books, amount=80 * WAN + 1, on=date(2025, 5, 1), **spend)
+    grants.record_assessment(
+        books, award=award.code, year=2026, grade="合格", on=date(2026, 5, 1), actor="p"
+    )
+    release(books, award.code, 2, date(2026, 6, 1))  # 700万 received
+    grants.record_spending(books, amount=140 * WAN, on=date(2026, 6, 2), **spend)
+    assert statement(books, award.code).spent == 140 * WAN
