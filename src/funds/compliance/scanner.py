@@ -19,10 +19,12 @@ fingerprint; ``--full`` (``force=True``) evaluates regardless.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -122,6 +124,33 @@ def scan(
     force: bool = False,
 ) -> ScanResult:
     """Evaluate every rule as of ``as_of``; store alerts when ``record`` (see module doc)."""
+    with _no_cyclic_gc():
+        return _scan(session, as_of, record=record, enqueue=enqueue, actor=actor, force=force)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector for the scan, then let it resume.
+
+    A scan builds a few hundred thousand small objects (the snapshot's views, the findings,
+    the rows to write), none of them in a reference cycle, and frees them by reference
+    counting. While they pile up the collector keeps walking all of them again: a dozen full
+    collections, about a quarter of a first scan's processor time at 10,000 awards. Paused
+    for the scan, it collects once afterwards. The switch is process-wide; a thread running
+    meanwhile only keeps its cyclic garbage a few seconds longer.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _scan(
+    session: Session, as_of: date, *, record: bool, enqueue: bool, actor: str, force: bool
+) -> ScanResult:
     started = time.perf_counter()
     quiet = warning_only_rules(session)
     print_ = fingerprint(session, as_of, quiet)
