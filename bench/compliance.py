@@ -54,7 +54,13 @@ def build(db: Database, awards: int, postings: int, seed: int = 7) -> dict[str, 
         grants.add_fund(s, code=FUND, name="省制造强省建设资金")
         for year in YEARS:
             grants.set_budget(
-                s, fund_code=FUND, year=year, amount=awards * 500 * WAN, reason="bench", actor="b"
+                s,
+                fund_code=FUND,
+                year=year,
+                amount=awards * 500 * WAN,
+                reason="bench",
+                actor="b",
+                effective_date=min(date(year, 1, 1), AS_OF),
             )
         for n in range(100):
             grants.add_recipient(

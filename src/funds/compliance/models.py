@@ -43,16 +43,16 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     """``rule:subject``, e.g. ``pass-through-80:ZONE-2025-0001``."""
-    rule: str = Field(sa_column=Column(String(60), nullable=False, index=True))
+    rule: str = Field(sa_column=Column(String(60), nullable=False))
     subject: str = Field(sa_column=Column(String(140), nullable=False))
-    severity: str = Field(sa_column=Column(String(10), nullable=False, index=True))
+    severity: str = Field(sa_column=Column(String(10), nullable=False))
     """red, orange or yellow (this finding's; may differ from the rule's default)."""
     warning_only: bool = Field(sa_column=Column(Boolean, nullable=False))
     """True when the rule runs in warning-only mode: reported, not counted as a breach."""
-    state: str = Field(sa_column=Column(String(12), nullable=False, index=True))
+    state: str = Field(sa_column=Column(String(12), nullable=False))
     """open, acknowledged or resolved."""
     programme: str = Field(sa_column=Column(String(30), nullable=False))
-    city: str = Field(sa_column=Column(String(20), nullable=False, index=True))
+    city: str = Field(sa_column=Column(String(20), nullable=False))
     recipient: str = Field(sa_column=Column(String(40), nullable=False))
     award: str = Field(sa_column=Column(String(40), nullable=False))
     message: str = Field(sa_column=Column(Text, nullable=False))

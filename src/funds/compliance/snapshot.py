@@ -467,13 +467,13 @@ def _uses(conn: Connection, as_of: date, ids: set[int]) -> dict[int, UseTotals]:
     which spares the scan of the whole table a join to the journal.
     """
     codes = dict(conn.execute(select(ENTERPRISE.c.id, ENTERPRISE.c.credit_code)).all())
-    by_kind: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    by_enterprise: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # award id → (totals by kind, totals by enterprise credit code)
+    books: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
     seen: set[tuple[int, int]] = set()
     candidates: set[tuple[int, int]] = set()
-    # Grouped by kind first: no index leads with it, so SQLite scans the table once in its
-    # own order instead of walking the award_id index with a lookup per row.
-    groups = (USE.c.kind, USE.c.award_id, USE.c.enterprise_id)
+    # In the order of the index ix_award_use_totals, which holds every column read here:
+    # the database walks it once, with no lookup into the table and no sort.
+    groups = (USE.c.award_id, USE.c.kind, USE.c.enterprise_id)
     columns = (*groups, func.sum(USE.c.amount), func.count(), func.count(USE.c.amount.distinct()))
     reversal = aliased(ENTRY)
     never_reversed = (
@@ -488,15 +488,19 @@ def _uses(conn: Connection, as_of: date, ids: set[int]) -> dict[int, UseTotals]:
         .group_by(*groups)
     )
     for query in (never_reversed, reversed_later):
-        for kind, award_id, enterprise_id, amount, count, distinct in conn.execute(query).all():
-            if award_id not in ids:
-                continue
+        for award_id, kind, enterprise_id, amount, count, distinct in conn.execute(query).all():
+            totals = books.get(award_id)
+            if totals is None:
+                if award_id not in ids:
+                    continue
+                totals = books[award_id] = ({}, {})
+            by_kind, by_enterprise = totals
             amount = int(amount)
-            by_kind[award_id][kind] += amount
+            by_kind[kind] = by_kind.get(kind, 0) + amount
             code = codes.get(enterprise_id)
             if code is None:
                 continue
-            by_enterprise[award_id][code] += amount
+            by_enterprise[code] = by_enterprise.get(code, 0) + amount
             pair = (award_id, enterprise_id)
             if count > distinct or pair in seen:
                 candidates.add(pair)
@@ -504,12 +508,12 @@ def _uses(conn: Connection, as_of: date, ids: set[int]) -> dict[int, UseTotals]:
     repeats = _repeats(conn, as_of, sorted(candidates), codes)
     return {
         award_id: UseTotals(
-            passed_on=by_kind[award_id]["pass_through"],
-            own_use=by_kind[award_id]["own_use"],
-            by_enterprise=dict(by_enterprise[award_id]),
+            passed_on=by_kind.get("pass_through", 0),
+            own_use=by_kind.get("own_use", 0),
+            by_enterprise=by_enterprise,
             repeats=repeats.get(award_id, ()),
         )
-        for award_id in by_kind
+        for award_id, (by_kind, by_enterprise) in books.items()
     }
 
 

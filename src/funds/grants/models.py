@@ -198,7 +198,19 @@ class Use(SQLModel, table=True):
     """Money the recipient passed on to an enterprise, or spent itself, for a purpose."""
 
     __tablename__ = "award_use"
-    __table_args__ = (Index("ix_award_use_award_kind", "award_id", "kind"),)
+    __table_args__ = (
+        Index("ix_award_use_award_kind", "award_id", "kind"),
+        # Covers the compliance scan's totals (funds.compliance.snapshot._uses): migration 0007.
+        Index(
+            "ix_award_use_totals",
+            "award_id",
+            "kind",
+            "enterprise_id",
+            "amount",
+            "effective_date",
+            "reversed_by",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     award_id: int = Field(foreign_key="award.id", index=True)

@@ -433,7 +433,7 @@ class Ledger:
                 .where(in_range)
                 .group_by(ACCOUNTS.c.code)
             )
-        return {code: int(value) for code, value in rows}
+        return {code: int(value) for code, value in rows.all()}  # one fetch, not one per row
 
     def history(
         self, code: str, start: date | None = None, end: date | None = None
