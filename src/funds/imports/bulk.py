@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -37,7 +38,9 @@ from funds.ledger import Account, EntryRequest, IdempotencyConflict, Ledger, Leg
 from funds.ledger.hashing import request_digest
 from funds.money import format_yuan
 
-CHUNK = 2_000
+CHUNK = 10_000
+"""Entries per :meth:`~funds.ledger.Ledger.post_batch` call (measured: 10,000 costs about a
+tenth less than 2,000 for 100,000 rows, and a few tens of MiB more)."""
 PASS_THROUGH_FIELDS = ("enterprise", "amount", "purpose", "on")
 AWARDS = table_of(Award)
 ENTERPRISES = table_of(Enterprise)
@@ -51,8 +54,7 @@ class _Target:
     name: str
 
 
-@dataclass(frozen=True)
-class _Pending:
+class _Pending(NamedTuple):
     award: Award
     target: _Target
     request: EntryRequest
