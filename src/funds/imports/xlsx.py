@@ -259,13 +259,15 @@ class _Cells:
         return self._slow(cell, row_number, column) if value is None else value
 
     def _serial(self, number: float, cell: Element, row_number: int, column: int) -> Any:
-        found = self.serials.get(number, self)
+        """A date serial as ``from_excel`` reads it, remembered by its type and value."""
+        key = (number.__class__, number)
+        found = self.serials.get(key, self)
         if found is self:
             try:
                 found = from_excel(number, self.epoch, timedelta=False)
             except (OverflowError, ValueError):
                 return self._slow(cell, row_number, column)  # openpyxl warns; "#VALUE!"
-            self.serials[number] = found
+            self.serials[key] = found
         return found
 
     def _slow(self, cell: Element, row_number: int, column: int) -> Any:
