@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from funds.db import table_of
 from funds.errors import FundsError, InvalidInput
 from funds.grants.errors import Duplicate, UnknownRecord
+from funds.imports import driver
 from funds.imports.report import ImportResult, ParsedRow
 from funds.ledger import Entry
 
@@ -21,6 +21,7 @@ Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``: phase is ``reading``, ``checking`` or ``writing``."""
 
 KEY_PREFIX = "import"
+ENTRIES = table_of(Entry)
 
 # Which column an error belongs to, by rule (RuleBreach) or by the kind of record not found.
 RULE_COLUMNS: dict[str, str] = {
@@ -127,13 +128,11 @@ def _plain(value: Any) -> Any:
 
 def existing_keys(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
     """Return ``key → (entry id, request hash)`` for the keys already in the journal."""
-    found: dict[str, tuple[int, str]] = {}
-    table = table_of(Entry)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        query = select(table.c.idempotency_key, table.c.id, table.c.request_hash).where(
-            table.c.idempotency_key.in_(chunk)
-        )
-        for key, entry_id, digest in session.connection().execute(query):
-            found[str(key)] = (int(entry_id), str(digest))
-    return found
+    rows = driver.select_in(
+        session.connection(),
+        ENTRIES,
+        ("idempotency_key", "id", "request_hash"),
+        "idempotency_key",
+        keys,
+    )
+    return {str(key): (int(entry_id), str(digest)) for key, entry_id, digest in rows}

@@ -4,6 +4,12 @@ The header row is the first of the top ten rows that names at least one column o
 kind (a title row above it is skipped). Columns the kind does not know are ignored and
 listed; a required column that is missing is a problem at the header row. Blank rows are
 skipped. A row with any unreadable cell is reported and left out of pass two.
+
+The readers of :mod:`funds.imports.cells` are pure, and a large file repeats most of its
+cells (a few awards, a few thousand enterprises, a few hundred dates), so each column
+remembers what its reader made of a raw value — the typed value or the reason it was
+refused — keyed by the value and its type (``1``, ``1.0`` and ``TRUE`` stay apart). A
+remembered refusal is reported at every cell that holds it, exactly as a fresh one.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from funds.imports.reading import RawSheet
 from funds.imports.report import ImportResult, ParsedRow, Problem, SheetInfo, column_letter
 
 HEADER_SEARCH_ROWS = 10
+MEMO_LIMIT = 20_000
+"""Distinct raw values remembered per column (a column of unique vouchers stops there)."""
 
 Tick = Callable[[int], None]
 
@@ -41,13 +49,14 @@ def parse_sheet(
         return []
     parsed: list[ParsedRow] = []
     counts = result.count(kind.name)
+    readers = [_Slot(index, column, *sheet.columns[column.field]) for index, column in slots]
     for number, values in rows:
         if tick is not None and number % 1000 == 0:
             tick(number)
         if not any(_present(v) for v in values):
             continue
         counts.rows += 1
-        row = _parse_row(sheet, number, values, slots, result.problems)
+        row = _parse_row(sheet, number, values, readers, result.problems)
         if row is not None:
             parsed.append(row)
     return parsed
@@ -105,43 +114,76 @@ def _map_columns(
     return None if missing else slots
 
 
+class _Slot:
+    """One column of the sheet as read: where it is, its reader and what it remembered."""
+
+    __slots__ = ("column", "field", "header", "index", "letter", "memo", "required")
+
+    def __init__(self, index: int, column: Column, header: str, letter: str) -> None:
+        self.index = index
+        self.column = column
+        self.field = column.field
+        self.required = column.required
+        self.header = header
+        self.letter = letter
+        self.memo: dict[tuple[type, Any], tuple[bool, Any]] = {}
+
+    def read(self, raw: Any) -> tuple[bool, Any]:
+        """``(True, typed value)`` or ``(False, why the reader refused it)``."""
+        key = (raw.__class__, raw)
+        found = self.memo.get(key)
+        if found is None:
+            try:
+                found = (True, self.column.read(raw))
+            except CellProblem as error:
+                found = (False, str(error))
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[key] = found
+        return found
+
+
 def _parse_row(
     sheet: SheetInfo,
     number: int,
     values: tuple[Any, ...],
-    slots: list[tuple[int, Column]],
+    slots: list[_Slot],
     problems: list[Problem],
 ) -> ParsedRow | None:
     typed: dict[str, Any] = {}
     bad = False
-    for index, column in slots:
-        raw = values[index] if index < len(values) else None
-        header, letter = sheet.columns[column.field]
+    width = len(values)
+    for slot in slots:
+        raw = values[slot.index] if slot.index < width else None
         if not _present(raw):
-            if column.required:
+            if slot.required:
                 bad = True
                 problems.append(
                     Problem(
-                        sheet.name, number, header, f"{column.zh} is required", f"{letter}{number}"
+                        sheet.name,
+                        number,
+                        slot.header,
+                        f"{slot.column.zh} is required",
+                        f"{slot.letter}{number}",
                     )
                 )
-            typed[column.field] = None
+            typed[slot.field] = None
             continue
-        try:
-            typed[column.field] = column.read(raw)
-        except CellProblem as error:
-            bad = True
-            shown = raw.isoformat() if isinstance(raw, date | datetime) else str(raw)
-            problems.append(
-                Problem(
-                    sheet.name,
-                    number,
-                    header,
-                    f"{shown!r} {error}",
-                    cell=f"{letter}{number}",
-                    value=shown,
-                )
+        ok, value = slot.read(raw)
+        if ok:
+            typed[slot.field] = value
+            continue
+        bad = True
+        shown = raw.isoformat() if isinstance(raw, date | datetime) else str(raw)
+        problems.append(
+            Problem(
+                sheet.name,
+                number,
+                slot.header,
+                f"{shown!r} {value}",
+                cell=f"{slot.letter}{number}",
+                value=shown,
             )
+        )
     return None if bad else ParsedRow(sheet, number, typed)
 
 
