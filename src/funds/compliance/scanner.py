@@ -23,16 +23,17 @@ import gc
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlmodel import Session
 
 import funds
+from funds import bulk
 from funds.compliance.findings import Finding, Severity
 from funds.compliance.models import Alert, AlertEvent, OutboxEvent, RuleMode, Scan
 from funds.compliance.registry import RULES, evaluate
@@ -321,7 +322,7 @@ def _store(
             .where(ALERTS.c.id.in_([row.id for row in resolved[start : start + 500]]))
             .values(state="resolved", resolved_at=now)
         )
-    _update_many(conn, ALERTS, _ALERT_COLUMNS, updates)
+    bulk.update_rows(conn, ALERTS, _ALERT_COLUMNS, updates)
     for start in range(0, len(reopened), 500):
         conn.execute(
             update(ALERTS)
@@ -329,7 +330,7 @@ def _store(
             .values(resolved_at=None, acknowledged_by=None, acknowledged_at=None, ack_comment=None)
         )
     if new_rows:
-        _insert_many(conn, ALERTS, _NEW_ALERT_COLUMNS, new_rows)
+        bulk.insert_rows(conn, ALERTS, _NEW_ALERT_COLUMNS, new_rows)
         ids = _ids_above(conn, top)
         for finding in opened:
             row_id = ids[finding.key]
@@ -337,8 +338,8 @@ def _store(
             if enqueue:  # amounts in key order, as the stored alert has them
                 stored = dict(sorted(finding.amounts.items()))
                 outbox.append(_outbox(row_id, "opened", finding, stored, stamp))
-    _insert_many(conn, EVENTS, _EVENT_COLUMNS, events)
-    _insert_many(conn, OUTBOX, _OUTBOX_COLUMNS, outbox)
+    bulk.insert_rows(conn, EVENTS, _EVENT_COLUMNS, events)
+    bulk.insert_rows(conn, OUTBOX, _OUTBOX_COLUMNS, outbox)
     session.expire_all()  # the rows changed under any alert objects the session holds
     return counts
 
@@ -379,54 +380,6 @@ _OUTBOX_COLUMNS = ("alert_id", "event", "payload", "created_at", "attempts")
 # json.dumps with options builds an encoder per call; a scan encodes two documents per alert.
 _SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
 _UNICODE_JSON = json.JSONEncoder(ensure_ascii=False).encode
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-"""Positional placeholders by DB-API paramstyle (sqlite3: qmark; psycopg: pyformat)."""
-
-
-def _insert_many(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert ``rows`` (tuples of ``columns``' values) with one executemany on the driver."""
-    if not rows:
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    mark = _MARKS[conn.dialect.paramstyle]
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
-        f" VALUES ({', '.join(mark for _ in columns)})"
-    )
-    conn.exec_driver_sql(sql, _bound(conn, table, columns, rows))
-
-
-def _update_many(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Update by id: each of ``rows`` is the values of ``columns`` followed by the row's id."""
-    if not rows:
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    mark = _MARKS[conn.dialect.paramstyle]
-    sql = (
-        f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = {mark}' for c in columns)}"
-        f" WHERE {quote('id')} = {mark}"
-    )
-    conn.exec_driver_sql(sql, _bound(conn, table, (*columns, "id"), rows))
-
-
-def _bound(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    """``rows`` with each value converted as the column's type converts it for the driver."""
-    dialect = conn.dialect
-    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for n, name in enumerate(columns):
-        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if convert is not None:
-            once: dict[Any, Any] = {}
-            values[n] = [
-                once[v] if v in once else once.setdefault(v, convert(v)) for v in values[n]
-            ]
-    return list(zip(*values, strict=True))
 
 
 def _ids_above(conn: Connection, top: int) -> dict[str, int]:

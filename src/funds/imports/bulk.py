@@ -25,13 +25,13 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session
 
+from funds import bulk
 from funds.db import is_sqlite, table_of
 from funds.errors import FundsError
 from funds.grants import accounts
 from funds.grants.common import now, require_active
 from funds.grants.errors import RuleBreach, UnknownRecord
 from funds.grants.models import Award, Enterprise, Use
-from funds.imports import driver
 from funds.imports.context import Context, existing_keys, natural_key
 from funds.imports.report import ParsedRow
 from funds.ledger import Account, EntryRequest, IdempotencyConflict, Ledger, Leg, PostedEntry
@@ -248,7 +248,7 @@ def _insert_uses(session: Session, chunk: list[_Pending], posted: list[PostedEnt
         )
         for p, entry in zip(chunk, posted, strict=True)
     ]
-    driver.insert_rows(session.connection(), USES, USE_COLUMNS, rows)
+    bulk.insert_rows(session.connection(), USES, USE_COLUMNS, rows)
 
 
 def _open_accounts(session: Session, ledger: Ledger, pending: list[_Pending]) -> None:
@@ -262,7 +262,7 @@ def _open_accounts(session: Session, ledger: Ledger, pending: list[_Pending]) ->
     """
     names = {p.request.legs[1].account: p.target.name for p in pending}
     conn = session.connection()
-    existing = {code for (code,) in driver.select_in(conn, ACCOUNTS, ["code"], "code", names)}
+    existing = {code for (code,) in bulk.select_in(conn, ACCOUNTS, ["code"], "code", names)}
     missing = sorted(code for code in names if code not in existing)
     if not missing:
         return
@@ -272,7 +272,7 @@ def _open_accounts(session: Session, ledger: Ledger, pending: list[_Pending]) ->
         select(ACCOUNTS.c.kind, ACCOUNTS.c.rule).where(ACCOUNTS.c.code == first)
     ).one()
     opened_at = now()
-    driver.insert_rows(
+    bulk.insert_rows(
         conn,
         ACCOUNTS,
         ("code", "name", "kind", "rule", "balance", "created_at"),

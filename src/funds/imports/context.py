@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from funds import bulk
 from funds.db import table_of
 from funds.errors import FundsError, InvalidInput
 from funds.grants.errors import Duplicate, UnknownRecord
-from funds.imports import driver
 from funds.imports.report import ImportResult, ParsedRow
 from funds.ledger import Entry
 
@@ -128,7 +128,7 @@ def _plain(value: Any) -> Any:
 
 def existing_keys(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
     """Return ``key → (entry id, request hash)`` for the keys already in the journal."""
-    rows = driver.select_in(
+    rows = bulk.select_in(
         session.connection(),
         ENTRIES,
         ("idempotency_key", "id", "request_hash"),
