@@ -47,7 +47,7 @@ _MAX_SUSPECTS = 1_000
 """More suspect entries than this in a walk: the fast way gives up and the replay answers."""
 _PARALLEL_MIN = 200_000
 """Below this many entries the second process costs more than it saves."""
-_LOW_SHARE = 0.45
+_LOW_SHARE = 0.48
 """The share of the id span walked in this process, which also sums the per-day balances."""
 _ENTRY_COLUMNS = (
     "id, kind, effective_date, recorded_at, actor, memo, voucher,"
