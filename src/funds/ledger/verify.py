@@ -18,7 +18,7 @@ integer within ``±2**50`` (a real, text or null amount would be added inexactly
 all), when a sum overflows, when any statement fails, or when too many entries are
 suspect; postings of no entry are subtracted from the SQL sums, as the replay never adds
 them. On a big SQLite file the walk is split in two id ranges, the upper one walked by a
-second process (see :func:`_walk_chain`).
+second process (see :class:`_Split`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _MAX_SUSPECTS = 1_000
 _PARALLEL_MIN = 200_000
 """Below this many entries the second process costs more than it saves."""
 _LOW_SHARE = 0.48
-"""The share of the id span walked in this process, which also sums the per-day balances."""
+"""The share of the id span walked in this process, which also does the checks after it."""
 _ENTRY_COLUMNS = (
     "id, kind, effective_date, recorded_at, actor, memo, voucher,"
     " idempotency_key, request_hash, reverses_id, links, prev_hash, hash"
@@ -312,6 +312,16 @@ def _verify_sqlite_raw(
     _judge_suspects(raw, walks, orphans, codes, report)
     report.head_hash = walks[-1]["last_hash"]
     _check_head(conn, last_id or 0, report.head_hash, report)
+    balances, daily = _replayed_sums(sums, orphans)
+    _check_balances(conn, codes, balances, report)
+    _check_daily(conn, codes, daily, report)
+    return report
+
+
+def _replayed_sums(
+    sums: list[list[Any]], orphans: list[tuple[int, int, int, object]]
+) -> tuple[dict[int, int], dict[tuple[int, date], int]]:
+    """Balances and per-day balances from the SQL sums, less the postings of no entry."""
     by_raw_day: dict[tuple[int, object], int] = defaultdict(int)
     for account_id, day, amount, _ in sums:
         by_raw_day[(int(account_id), day)] += int(amount)
@@ -322,9 +332,7 @@ def _verify_sqlite_raw(
     for (account_id, day), amount in by_raw_day.items():
         balances[account_id] += amount
         daily[(account_id, _as_date(day))] += amount
-    _check_balances(conn, codes, balances, report)
-    _check_daily(conn, codes, daily, report)
-    return report
+    return balances, daily
 
 
 def _judge_suspects(
