@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.ledger import FULL, build_big_ledger
+from bench.ledger import FULL, build_big_ledger, cpu_seconds
 from funds.db import Database, make_engine
 from funds.ledger import verify
 from funds.migrate import upgrade
@@ -39,7 +38,7 @@ def ensure_ledger(path: Path, entries: int) -> None:
     partial.rename(path)
 
 
-def time_verify(path: Path, repeat: int) -> dict[str, Any]:
+def time_verify(path: Path, repeat: int, *, fast: bool = True) -> dict[str, Any]:
     """Run ``verify`` on the ledger at ``path`` ``repeat`` times; return the figures."""
     db = Database(make_engine(f"sqlite:///{path}"))
     runs: list[float] = []
@@ -48,28 +47,22 @@ def time_verify(path: Path, repeat: int) -> dict[str, Any]:
     entries = 0
     for _ in range(repeat):
         with db.engine.connect() as conn:
-            start, cpu_start = time.perf_counter(), _cpu_seconds()
-            report = verify(conn)
+            start, cpu_start = time.perf_counter(), cpu_seconds()
+            report = verify(conn, fast=fast)
             runs.append(time.perf_counter() - start)
-            cpu.append(_cpu_seconds() - cpu_start)
+            cpu.append(cpu_seconds() - cpu_start)
         if not report.ok:
             raise RuntimeError(f"verify failed on the benchmark ledger: {report.problem}")
         entries = report.entries
     db.dispose()
     return {
         "entries": entries,
+        "way": "fast" if fast else "replay",
         "seconds": [round(s, 3) for s in runs],
         "best_seconds": round(min(runs), 3),
         "cpu_seconds": [round(s, 3) for s in cpu],
         "load_average": {"before": load_before, "after": os.getloadavg()},
     }
-
-
-def _cpu_seconds() -> float:
-    """CPU time of this process and of its finished child processes (parallel verify)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -78,9 +71,10 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--entries", type=int, default=FULL.big_ledger)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--replay", action="store_true", help="time the reference replay")
     args = parser.parse_args()
     ensure_ledger(args.path, args.entries)
-    print(json.dumps(time_verify(args.path, args.repeat), indent=2))
+    print(json.dumps(time_verify(args.path, args.repeat, fast=not args.replay), indent=2))
 
 
 if __name__ == "__main__":
