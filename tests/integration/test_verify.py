@@ -183,6 +183,18 @@ def test_a_changed_amount_on_one_leg_unbalances_the_entry(book: Book) -> None:
     assert report.problem == f"entry #{second}: postings do not balance to zero or are missing"
 
 
+def test_a_fraction_of_a_fen_written_into_an_amount_is_caught(book: Book) -> None:
+    if book.database.engine.dialect.name != "sqlite":
+        pytest.skip("a PostgreSQL BIGINT cannot hold a fraction; SQLite stores what it is given")
+    second = book.entries[1]
+    book.tamper(f"UPDATE ledger_posting SET amount = amount + 0.5 WHERE entry_id = {second}")
+    report = book.verify()
+    assert report.problem is not None
+    assert report.problem.startswith(f"entry #{second}: posting amount ")
+    assert report.problem.endswith("is not a whole number of 分")
+    assert any(p.startswith(f"account {AVAILABLE}: stored balance") for p in report.problems)
+
+
 def test_a_changed_effective_date_of_an_entry_is_caught(book: Book) -> None:
     second = book.entries[1]
     book.tamper(f"UPDATE ledger_entry SET effective_date = '2025-12-31' WHERE id = {second}")

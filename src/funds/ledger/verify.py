@@ -131,7 +131,7 @@ def _check_chain(
             if group is not None and group[0] == entry_id:
                 legs = group[1]
                 group = next(groups, None)
-            _check_entry(row, legs, prev, codes, report)
+            legs = _check_entry(row, legs, prev, codes, report)
             for account_id, amount, day in legs:
                 by_raw_day[(account_id, day)] += amount
             prev = row[12]
@@ -179,7 +179,7 @@ def _postings_by_entry(
                 if entry_id is not None:
                     yield int(entry_id), legs
                 entry_id, legs = row[0], []
-            legs.append((int(row[1]), int(row[2]), row[3]))
+            legs.append((int(row[1]), row[2], row[3]))
     if entry_id is not None:
         yield int(entry_id), legs
 
@@ -190,8 +190,18 @@ def _check_entry(
     prev: str,
     codes: dict[int, str],
     report: VerifyReport,
-) -> None:
+) -> list[tuple[int, int, object]]:
+    """Check one entry; return its legs with every amount a whole number of 分.
+
+    An amount stored as anything but an integer (``100.5`` or ``'100'`` written behind the
+    engine's back) is reported and counts as 0, so the replayed balances disagree as well; a
+    truncating ``int()`` would let ``100.5`` hash like ``100``.
+    """
     (entry_id, kind, day, recorded, actor, memo, voucher, key, request, reverses, links) = row[:11]
+    odd = [amount for _, amount, _ in legs if type(amount) is not int]
+    if odd:
+        report.fail(f"entry #{entry_id}: posting amount {odd[0]!r} is not a whole number of 分")
+        legs = [(a, amount if type(amount) is int else 0, d) for a, amount, d in legs]
     if row[11] != prev:
         report.fail(f"entry #{entry_id}: prev_hash does not link to the entry before it")
     if len(legs) < 2 or sum(amount for _, amount, _ in legs) != 0:
@@ -220,7 +230,7 @@ def _check_entry(
         ]
     ).encode()
     if chain_hash(prev, fast) == row[12]:
-        return
+        return legs
     canonical = canonical_entry(
         entry_id=entry_id,
         kind=kind,
@@ -237,6 +247,7 @@ def _check_entry(
     )
     if chain_hash(prev, canonical) != row[12]:
         report.fail(f"entry #{entry_id}: hash does not match its contents (changed after posting)")
+    return legs
 
 
 def _check_balances(
