@@ -11,7 +11,8 @@ per client and a time limit. Afterwards every response must have been 201, the m
 on must equal what was accepted, and the ledger must verify.
 
 Targets (issue 5): p99 ≤ 50 ms and ≥ 300 requests/s on each database. The figures depend on
-what else the machine is doing; the load average is recorded beside them.
+what else the machine is doing; the load average is recorded beside them, and so is the
+server's own CPU time per request (from ``/proc``), which depends far less on the neighbours.
 """
 
 from __future__ import annotations
@@ -122,8 +123,8 @@ def populate(db: Database) -> tuple[str, list[str]]:
 
 
 @contextmanager
-def server(url: str) -> Iterator[int]:
-    """``funds serve`` on a free loopback port against ``url``; yield the port."""
+def server(url: str) -> Iterator[tuple[int, int]]:
+    """``funds serve`` on a free loopback port against ``url``; yield the port and its pid."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -151,7 +152,7 @@ def server(url: str) -> Iterator[int]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("funds serve did not start")
             time.sleep(0.1)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -225,6 +226,15 @@ async def _load(
     return latencies, statuses, elapsed
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) the process has used so far, where ``/proc`` tells it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) of ``values``."""
     ordered = sorted(values)
@@ -236,11 +246,16 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
     """Populate ``db``, serve it, load it, check it."""
     token, awards = populate(db)
     load_before = os.getloadavg()[0]
-    with server(url) as port:
+    with server(url) as (port, pid):
         asyncio.run(_load(port, token, awards, sizes.warmup_per_client, "warm", sizes.time_limit))
+        cpu_before = cpu_seconds(pid)
         latencies, statuses, elapsed = asyncio.run(
             _load(port, token, awards, sizes.per_client, "run", sizes.time_limit)
         )
+        cpu_after = cpu_seconds(pid)
+    server_cpu = None
+    if cpu_before is not None and cpu_after is not None:
+        server_cpu = round((cpu_after - cpu_before) / len(statuses) * 1000, 2)
     accepted = sum(1 for s in statuses if s == 201)
     warm = CLIENTS * sizes.warmup_per_client
     with db.unit_of_work(readonly=True) as session:
@@ -259,6 +274,7 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
         "max_ms": round(max(latencies), 2),
         "throughput": figure(len(statuses) / elapsed, "requests/s", RATE_TARGET, "higher"),
         "seconds": round(elapsed, 2),
+        "server_cpu_ms_per_request": server_cpu,
         "money_matches": passed == (accepted + warm) * AMOUNT_FEN,
         "ledger_verifies": report.ok,
         "load_average_1m": {"before": load_before, "after": os.getloadavg()[0]},

@@ -3,9 +3,9 @@
 Under a key the first response (status and body) is stored in ``api_idempotency``, keyed by
 the user and the key, with a hash of the method, path and canonical body, in the same
 transaction as the operation: either both are committed or neither. A retry with the same
-key and body returns the stored response (with ``Idempotent-Replayed: true``); the same key
-with another body or path is a 409. The key is also handed to the services, namespaced by
-user (``api:<user id>:<key>``), so the ledger itself refuses to post twice under it.
+key and body returns the stored response byte for byte (with ``Idempotent-Replayed: true``);
+the same key with another body or path is a 409. The key is also handed to the services,
+namespaced by user (``api:<user id>:<key>``), so the ledger itself refuses to post twice under it.
 
 Concurrent requests under one key are serialised: SQLite's writers already are (``BEGIN
 IMMEDIATE``); on PostgreSQL a transaction-scoped advisory lock on the key makes the second
@@ -22,17 +22,28 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, insert, select, text
+from sqlmodel import Session
 
 from funds.api.deps import CurrentUser, SessionDep
 from funds.api.models import ApiUser, IdempotentResponse
+from funds.db import table_of
 from funds.errors import ErrorKind, FundsError
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+JSON = "application/json"
+
+_TABLE = table_of(IdempotentResponse)
+# Built once: building a statement costs more than running it (and reaches the compiled
+# cache straight away); Core, because these rows are never needed as ORM objects.
+_FIND = select(
+    _TABLE.c.request_hash, _TABLE.c.method, _TABLE.c.path, _TABLE.c.status_code, _TABLE.c.body
+).where(_TABLE.c.user_id == bindparam("user_id"), _TABLE.c.key == bindparam("key"))
+_STORE = insert(_TABLE)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 class IdempotencyKeyReused(FundsError):
@@ -67,43 +78,40 @@ class WriteContext:
         run: Callable[[], BaseModel],
         *,
         status_code: int = 200,
-    ) -> JSONResponse:
+    ) -> Response:
         """Run the operation once per key and return (or replay) its response."""
         digest = _digest(self.request, payload)
         if self.key is not None:
             stored = self._stored(digest)
             if stored is not None:
                 return stored
-        content = run().model_dump(mode="json")
+        body = run().model_dump_json()
         if self.key is not None:
-            self.session.add(
-                IdempotentResponse(
-                    user_id=self.user.id,  # type: ignore[arg-type]
-                    key=self.key,
-                    request_hash=digest,
-                    method=self.request.method,
-                    path=self.request.url.path[:300],
-                    status_code=status_code,
-                    body=json.dumps(content, ensure_ascii=False, sort_keys=True),
-                    created_at=datetime.now(UTC).replace(tzinfo=None),
-                )
+            self.session.connection().execute(
+                _STORE,
+                {
+                    "user_id": self.user.id,
+                    "key": self.key,
+                    "request_hash": digest,
+                    "method": self.request.method,
+                    "path": self.request.url.path[:300],
+                    "status_code": status_code,
+                    "body": body,
+                    "created_at": datetime.now(UTC).replace(tzinfo=None),
+                },
             )
-            self.session.flush()
-        return JSONResponse(content, status_code=status_code)
+        return Response(body, status_code=status_code, media_type=JSON)
 
-    def _stored(self, digest: str) -> JSONResponse | None:
-        if self.session.get_bind().dialect.name == "postgresql":
+    def _stored(self, digest: str) -> Response | None:
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
             lock = int.from_bytes(
                 hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
                 "big",
                 signed=True,
             )
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
-        row = self.session.exec(
-            select(IdempotentResponse).where(
-                IdempotentResponse.user_id == self.user.id, IdempotentResponse.key == self.key
-            )
-        ).first()
+            conn.execute(_ADVISORY_LOCK, {"k": lock})
+        row = conn.execute(_FIND, {"user_id": self.user.id, "key": self.key}).first()
         if row is None:
             return None
         if row.request_hash != digest:
@@ -112,8 +120,11 @@ class WriteContext:
                 f" ({row.method} {row.path}); use a new key for a new request",
                 key=self.key,
             )
-        return JSONResponse(
-            json.loads(row.body), status_code=row.status_code, headers={REPLAYED_HEADER: "true"}
+        return Response(
+            row.body,
+            status_code=row.status_code,
+            media_type=JSON,
+            headers={REPLAYED_HEADER: "true"},
         )
 
 
@@ -125,7 +136,7 @@ def _digest(request: Request, payload: BaseModel | None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def write_context(
+async def write_context(
     session: SessionDep,
     user: CurrentUser,
     request: Request,

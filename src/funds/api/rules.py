@@ -32,7 +32,7 @@ class RoleRule:
     roles: frozenset[Role]
     public: bool = False
 
-    def __call__(self, user: CurrentUser) -> ApiUser:
+    async def __call__(self, user: CurrentUser) -> ApiUser:
         if Role(user.role) not in self.roles:
             raise ApiProblem(FORBIDDEN, f"the {user.role} role may not do this")
         return user
@@ -42,7 +42,7 @@ class RoleRule:
 class PublicRule:
     """The rule of a route anyone may call without a token (health checks)."""
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
 

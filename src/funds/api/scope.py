@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from funds.api.models import ApiUser
@@ -21,6 +22,13 @@ from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Recipient
 
 Q = TypeVar("Q", bound=Any)
+
+_AWARD_AND_RECIPIENT = (
+    select(Award, Recipient)
+    .join(Recipient, col(Recipient.id) == Award.recipient_id)
+    .where(Award.code == bindparam("code"))
+)
+"""Built once: every route on an award asks for it, and building costs more than running."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +70,7 @@ class Scope:
 
     def award(self, session: Session, code: str) -> Award:
         """Return award ``code`` if the scope includes it, else the not-found error."""
-        row = session.exec(
-            select(Award, Recipient)
-            .join(Recipient, col(Recipient.id) == Award.recipient_id)
-            .where(Award.code == code)
-        ).first()
+        row = session.exec(_AWARD_AND_RECIPIENT, params={"code": code}).first()
         if row is None or not self.sees(row[1]):
             raise UnknownRecord("award", code)
         return row[0]

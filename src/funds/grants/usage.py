@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
+from funds.db import table_of
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants.common import (
@@ -42,7 +44,7 @@ def record_pass_through(
     _check_amount(amount)
     if not purpose.strip():
         raise InvalidInput("purpose", "say what the enterprise receives the money for")
-    enterprise = enterprise.strip().upper()  # the form stored, hashed and retried alike
+    enterprise = credit_code_of(enterprise)
     request = {
         "op": "pass_through",
         "award": award,
@@ -78,6 +80,11 @@ def record_pass_through(
         purpose=purpose,
         enterprise_id=target.id,
     )
+
+
+def credit_code_of(text: str) -> str:
+    """The form of a credit code typed in that is stored, hashed and retried alike."""
+    return text.strip().upper()
 
 
 def record_spending(
@@ -225,14 +232,23 @@ def _check_own_use_cap(session: Session, award: Award, amount: int, percent: int
         )
 
 
+_STAGES = table_of(Stage)
+_PAID = select(func.coalesce(func.sum(_STAGES.c.amount), 0)).where(
+    _STAGES.c.award_id == bindparam("award_id"), _STAGES.c.status == "paid"
+)
+_PAID_AS_OF = _PAID.where(_STAGES.c.paid_on <= bindparam("as_of"))
+
+
 def paid_total(session: Session, award: Award, as_of: date | None = None) -> int:
-    """Return the money paid to the recipient under ``award`` (optionally as of a date)."""
-    query = select(func.coalesce(func.sum(Stage.amount), 0)).where(
-        Stage.award_id == award.id, Stage.status == "paid"
-    )
-    if as_of is not None:
-        query = query.where(Stage.paid_on <= as_of)  # type: ignore[operator]
-    return int(session.exec(query).one())
+    """Return the money paid to the recipient under ``award`` (optionally as of a date).
+
+    Every pass-through and spending response asks for it, so the statements are built once.
+    """
+    session.flush()  # as a query through the session would
+    conn = session.connection()
+    if as_of is None:
+        return int(conn.execute(_PAID, {"award_id": award.id}).scalar_one())
+    return int(conn.execute(_PAID_AS_OF, {"award_id": award.id, "as_of": as_of}).scalar_one())
 
 
 def _use_of_entry(session: Session, entry_id: int) -> Use:

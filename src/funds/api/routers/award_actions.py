@@ -35,8 +35,8 @@ from funds.api.scope import Scope
 from funds.api.types import Seq, fen
 from funds.api.users import Role
 from funds.grants.lifecycle import Consequence
-from funds.grants.models import Award, Enterprise, Stage, Use
-from funds.grants.usage import paid_total
+from funds.grants.models import Award, Stage, Use
+from funds.grants.usage import credit_code_of, paid_total
 from funds.grants.views import percent_text
 from funds.ledger import Ledger
 from funds.money import share, to_yuan_string
@@ -91,14 +91,13 @@ def approve_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
     return write.respond(body, run)
 
 
-def _use(write: Write, code: str, award: Award, use: Use) -> UseRead:
-    enterprise = write.session.get(Enterprise, use.enterprise_id) if use.enterprise_id else None
+def _use(write: Write, code: str, award: Award, use: Use, enterprise: str | None) -> UseRead:
     passed = sum(Ledger(write.session).balances(f"award:{code}:passed:").values())
     ratio = share(passed, paid_total(write.session, award))
     return UseRead(
         award=code,
         kind=use.kind,
-        enterprise=enterprise.credit_code if enterprise else None,
+        enterprise=enterprise,
         purpose=use.purpose,
         amount=to_yuan_string(use.amount),
         effective_date=use.effective_date,
@@ -126,7 +125,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
             voucher=body.voucher,
             idempotency_key=write.service_key,
         )
-        return _use(write, code, award, use)
+        return _use(write, code, award, use, credit_code_of(body.enterprise))
 
     return write.respond(body, run, status_code=201)
 
@@ -147,7 +146,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
             voucher=body.voucher,
             idempotency_key=write.service_key,
         )
-        return _use(write, code, award, use)
+        return _use(write, code, award, use, None)
 
     return write.respond(body, run, status_code=201)
 
