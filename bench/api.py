@@ -85,7 +85,7 @@ def credit(n: int) -> str:
 def populate(db: Database) -> tuple[str, list[str]]:
     """A fund, one zone recipient, ten awards each holding 1000万; a recipient token."""
     with db.unit_of_work() as session:
-        grants.add_fund(session, code="mfg", name="省制造强省建设资金")
+        grants.add_fund(session, actor="bench", code="mfg", name="省制造强省建设资金")
         grants.set_budget(
             session,
             fund_code="mfg",
@@ -96,10 +96,17 @@ def populate(db: Database) -> tuple[str, list[str]]:
             effective_date=date(2024, 12, 1),
         )
         grants.add_recipient(
-            session, code="HF-GX", name="合肥高新区", kind="development_zone", city="合肥"
+            session,
+            actor="bench",
+            code="HF-GX",
+            name="合肥高新区",
+            kind="development_zone",
+            city="合肥",
         )
         for n in range(1, 6):
-            grants.add_enterprise(session, credit_code=credit(n), name=f"企业{n}", city="合肥")
+            grants.add_enterprise(
+                session, actor="bench", credit_code=credit(n), name=f"企业{n}", city="合肥"
+            )
         codes = [f"ZONE-2025-{n:04d}" for n in range(1, AWARDS + 1)]
         for code in codes:
             grants.grant_award(

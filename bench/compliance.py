@@ -51,7 +51,7 @@ def build(db: Database, awards: int, postings: int, seed: int = 7) -> dict[str, 
     """Build the books; return how much was built."""
     rng = random.Random(seed)
     with db.unit_of_work() as s:
-        grants.add_fund(s, code=FUND, name="省制造强省建设资金")
+        grants.add_fund(s, actor="bench", code=FUND, name="省制造强省建设资金")
         for year in YEARS:
             grants.set_budget(
                 s,
@@ -64,11 +64,18 @@ def build(db: Database, awards: int, postings: int, seed: int = 7) -> dict[str, 
             )
         for n in range(100):
             grants.add_recipient(
-                s, code=f"R{n:03d}", name=f"主体{n}", kind="county", city=CITIES[n % 16]
+                s,
+                actor="bench",
+                code=f"R{n:03d}",
+                name=f"主体{n}",
+                kind="county",
+                city=CITIES[n % 16],
             )
         for n in range(2000):
             code = make_credit_code(f"91340100MA{n:07d}")
-            grants.add_enterprise(s, credit_code=code, name=f"企业{n}", city=CITIES[n % 16])
+            grants.add_enterprise(
+                s, actor="bench", credit_code=code, name=f"企业{n}", city=CITIES[n % 16]
+            )
     with db.unit_of_work() as s:
         conn = s.connection()
         query = select(table_of(Recipient).c.code, table_of(Recipient).c.id)

@@ -94,7 +94,7 @@ class Timer:
 def setup(database: Database, awards: int) -> None:
     """The fund, its budgets, one recipient per programme and city, a few enterprises."""
     with database.unit_of_work() as s:
-        grants.add_fund(s, code=FUND, name="省制造强省建设资金")
+        grants.add_fund(s, actor="bench", code=FUND, name="省制造强省建设资金")
         for year in YEARS:
             grants.set_budget(
                 s, fund_code=FUND, year=year, amount=awards * 1000 * WAN, reason="bench", actor="b"
@@ -102,11 +102,20 @@ def setup(database: Database, awards: int) -> None:
         for prefix, kind in RECIPIENTS.values():
             for n, city in enumerate(CITIES):
                 grants.add_recipient(
-                    s, code=f"{prefix}{n:02d}", name=f"{prefix}{n:02d}", kind=kind, city=city
+                    s,
+                    actor="bench",
+                    code=f"{prefix}{n:02d}",
+                    name=f"{prefix}{n:02d}",
+                    kind=kind,
+                    city=city,
                 )
         for n in range(16):
             grants.add_enterprise(
-                s, credit_code=make_credit_code(f"91340100MA{n:07d}"), name=f"企业{n}", city="合肥"
+                s,
+                actor="bench",
+                credit_code=make_credit_code(f"91340100MA{n:07d}"),
+                name=f"企业{n}",
+                city="合肥",
             )
 
 

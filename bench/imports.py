@@ -47,7 +47,7 @@ PURPOSES = ("培育服务型制造标杆企业", "打造制造服务一体化应
 def build(db: Database) -> None:
     """Fund, budgets, 20 zone awards of 5亿 with the first stage (2亿) paid, enterprises."""
     with db.unit_of_work() as s:
-        grants.add_fund(s, code=FUND, name="省制造强省建设资金")
+        grants.add_fund(s, actor="bench", code=FUND, name="省制造强省建设资金")
         for year in (2025, 2026, 2027):
             grants.set_budget(
                 s,
@@ -57,9 +57,13 @@ def build(db: Database) -> None:
                 reason="bench",
                 actor="b",
             )
-        grants.add_recipient(s, code="HF", name="合肥高新区", kind="development_zone", city="合肥")
+        grants.add_recipient(
+            s, actor="bench", code="HF", name="合肥高新区", kind="development_zone", city="合肥"
+        )
         for n in range(ENTERPRISES):
-            grants.add_enterprise(s, credit_code=credit(n), name=f"企业{n:04d}", city="合肥")
+            grants.add_enterprise(
+                s, actor="bench", credit_code=credit(n), name=f"企业{n:04d}", city="合肥"
+            )
         for n in range(AWARDS):
             code = award_code(n)
             grants.grant_award(

@@ -31,7 +31,7 @@ def world(
     years: tuple[int, ...] = (2024, 2025, 2026, 2027, 2028),
 ) -> None:
     """A fund with a budget per year, two recipients and three enterprises."""
-    grants.add_fund(session, code=FUND, name="省制造强省建设资金")
+    grants.add_fund(session, actor="财务处-张", code=FUND, name="省制造强省建设资金")
     for year in years:
         grants.set_budget(
             session,
@@ -42,10 +42,16 @@ def world(
             actor="finance-a",
         )
     grants.add_recipient(
-        session, code="HF-GX", name="合肥高新区", kind="development_zone", city="合肥市"
+        session,
+        actor="财务处-张",
+        code="HF-GX",
+        name="合肥高新区",
+        kind="development_zone",
+        city="合肥市",
     )
     grants.add_recipient(
         session,
+        actor="财务处-张",
         code="WH-CL",
         name="芜湖新能源汽车集群",
         kind="cluster",
@@ -55,7 +61,9 @@ def world(
     for n, (name, city) in enumerate(
         [("合肥甲公司", "合肥市"), ("合肥乙公司", "合肥市"), ("芜湖丙公司", "芜湖市")], start=1
     ):
-        grants.add_enterprise(session, credit_code=credit_code(n), name=name, city=city)
+        grants.add_enterprise(
+            session, actor="财务处-张", credit_code=credit_code(n), name=name, city=city
+        )
 
 
 def zone_award(

@@ -67,8 +67,8 @@ def build(session: Session) -> None:
 
 
 def _funds_and_budgets(session: Session) -> None:
-    grants.add_fund(session, code=MFG, name="省制造强省建设资金")
-    grants.add_fund(session, code=DIGITAL, name="省制造业数字化转型资金")
+    grants.add_fund(session, actor=FINANCE_A, code=MFG, name="省制造强省建设资金")
+    grants.add_fund(session, actor=FINANCE_A, code=DIGITAL, name="省制造业数字化转型资金")
     for year in YEARS:
         for fund, wan in ((MFG, 30_000), (DIGITAL, 5_000)):
             grants.set_budget(
@@ -104,6 +104,7 @@ def _enterprises(session: Session) -> None:
         for n in range(1, 7):
             grants.add_enterprise(
                 session,
+                actor=FINANCE_A,
                 credit_code=enterprise_code(i, n),
                 name=f"{city[:-1]}示例企业{n:02d}有限公司",
                 city=city,
@@ -115,6 +116,7 @@ def _county_clusters(session: Session) -> None:
     for cluster in clusters:
         grants.add_recipient(
             session,
+            actor=FINANCE_A,
             code=cluster.cluster_id,
             name=f"{cluster.county}{cluster.specialization}产业集群",
             kind="cluster",
@@ -177,7 +179,9 @@ ADVANCED = (
 
 def _advanced_clusters(session: Session) -> None:
     for code, name, city, tier in ADVANCED:
-        grants.add_recipient(session, code=code, name=name, kind="cluster", city=city)
+        grants.add_recipient(
+            session, actor=FINANCE_A, code=code, name=name, kind="cluster", city=city
+        )
         award = grants.grant_award(
             session,
             programme=Programme.ADVANCED_CLUSTER,
@@ -214,7 +218,7 @@ ZONES = (
 
 def _service_zones(session: Session) -> None:
     for code, name, city, kind, wan in ZONES:
-        grants.add_recipient(session, code=code, name=name, kind=kind, city=city)
+        grants.add_recipient(session, actor=FINANCE_A, code=code, name=name, kind=kind, city=city)
         award = grants.grant_award(
             session,
             programme=Programme.SERVICE_ZONE,

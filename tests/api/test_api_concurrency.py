@@ -29,12 +29,14 @@ AWARDS = ("ZONE-2025-0001", "ZONE-2025-0002")
 def setup(database: Database) -> dict[str, str]:
     """Budget 5000万 for 2025; two awards of 1000万 (one stage each), both requested."""
     with database.unit_of_work() as session:
-        grants.add_fund(session, code=FUND, name="省制造强省建设资金")
+        grants.add_fund(session, actor="财务处-张", code=FUND, name="省制造强省建设资金")
         grants.set_budget(session, fund_code=FUND, year=2025, amount=5000 * WAN, reason="年度预算",
                           actor="setup", effective_date=date(2024, 12, 1))  # fmt: skip
-        grants.add_recipient(session, code="HF-GX", name="合肥高新区", kind="development_zone",
-                             city="合肥")  # fmt: skip
-        grants.add_enterprise(session, credit_code=credit_code(1), name="合肥甲公司", city="合肥")
+        grants.add_recipient(session, actor="财务处-张", code="HF-GX", name="合肥高新区",
+                             kind="development_zone", city="合肥")  # fmt: skip
+        grants.add_enterprise(
+            session, actor="财务处-张", credit_code=credit_code(1), name="合肥甲公司", city="合肥"
+        )
         for code in AWARDS:
             grants.grant_award(
                 session,

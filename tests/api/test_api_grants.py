@@ -41,9 +41,12 @@ def test_finance_registers_a_fund_and_sets_its_budget(api: Api) -> None:
     )
     assert budget.json() == {"fund": "dx", "year": 2026, "budget": "30000000.00"}
     listed = api.get("/funds", user="auditor").json()
-    assert {"code": "dx", "name": "省制造业数字化转型资金", "budgets": {"2026": "30000000.00"}} in (
-        listed["items"]
-    )
+    assert {
+        "code": "dx",
+        "name": "省制造业数字化转型资金",
+        "registered_by": "finance-a",
+        "budgets": {"2026": "30000000.00"},
+    } in listed["items"]
     execution = api.get("/funds/dx/years/2026", user="planner").json()
     assert execution["budget"] == execution["available"] == "30000000.00"
 
@@ -72,6 +75,7 @@ def test_finance_registers_a_recipient_and_anyone_in_scope_reads_it(api: Api) ->
     created = api.post("/recipients", body, user="finance-a")
     assert created.status_code == 201
     assert created.json()["city"] == "六安市"
+    assert created.json()["registered_by"] == "finance-a"
     summary = api.get("/recipients/LA-JK", user="auditor").json()
     assert summary["awards"] == []
 
@@ -88,6 +92,7 @@ def test_an_enterprise_with_a_bad_check_character_is_refused(api: Api) -> None:
     assert problem(api.post("/enterprises", body, user="finance-a"), 422)["field"] == "credit_code"
     ok = api.post("/enterprises", body | {"credit_code": code}, user="zone-hf")
     assert ok.status_code == 201
+    assert ok.json()["registered_by"] == "zone-hf"
     listed = api.get("/enterprises", user="auditor", limit=2, offset=0).json()
     assert listed["total"] == 4
     assert len(listed["items"]) == 2

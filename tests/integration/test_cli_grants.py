@@ -6,12 +6,14 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from factories import credit_code
 from funds.cli import app
 from funds.cli.common import set_database_factory
 from funds.db import Database
+from funds.grants.models import Enterprise, Fund, Recipient
 
 runner = CliRunner()
 
@@ -102,3 +104,23 @@ def test_assessment_consequences_are_printed(cli: CliRunner) -> None:
     assert "exit" in out
     data = json.loads(run("show", "recipient", "HF", "--json"))
     assert data["awards"][0]["status"] == "exited"
+
+
+def test_registering_a_fund_recipient_or_enterprise_records_who_did_it(
+    cli: CliRunner, db: Database
+) -> None:
+    run("fund", "add", "dx", "省制造业数字化转型资金", "--actor", "财务处-张")
+    run("recipient", "add", "LA", "六安经开区", "--kind", "development_zone", "--city", "六安",
+        "--actor", "财务处-李")  # fmt: skip
+    run("enterprise", "add", credit_code(7), "六安乙公司", "--city", "六安", "--actor", "财务处-王")
+    with db.unit_of_work(readonly=True) as session:
+        fund = session.exec(select(Fund).where(Fund.code == "dx")).one()
+        recipient = session.exec(select(Recipient).where(Recipient.code == "LA")).one()
+        enterprise = session.exec(
+            select(Enterprise).where(Enterprise.credit_code == credit_code(7))
+        ).one()
+        registered = [
+            (row.registered_by, row.registered_at) for row in (fund, recipient, enterprise)
+        ]
+    assert [by for by, _ in registered] == ["财务处-张", "财务处-李", "财务处-王"]
+    assert all(at is not None for _, at in registered)

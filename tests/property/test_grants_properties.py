@@ -485,7 +485,7 @@ def grants_world(engine: Engine, conn: Connection) -> Database:
     """The fund with five years of budget, one recipient per programme, three enterprises."""
     database = Database(engine, bind=conn)
     with database.unit_of_work() as session:
-        grants.add_fund(session, code=FUND, name="省制造强省建设资金")
+        grants.add_fund(session, actor="财务处-张", code=FUND, name="省制造强省建设资金")
         for year in YEARS:
             grants.set_budget(
                 session,
@@ -497,16 +497,33 @@ def grants_world(engine: Engine, conn: Connection) -> Database:
                 effective_date=date(year - 1, 12, 1),
             )
         grants.add_recipient(
-            session, code="HF-GX", name="合肥高新区", kind="development_zone", city="合肥"
+            session,
+            actor="财务处-张",
+            code="HF-GX",
+            name="合肥高新区",
+            kind="development_zone",
+            city="合肥",
         )
         grants.add_recipient(
-            session, code="WH-CL", name="芜湖新能源汽车集群", kind="cluster", city="芜湖"
+            session,
+            actor="财务处-张",
+            code="WH-CL",
+            name="芜湖新能源汽车集群",
+            kind="cluster",
+            city="芜湖",
         )
         grants.add_recipient(
-            session, code="FY-CC", name="阜阳界首再生资源集群", kind="cluster", city="阜阳"
+            session,
+            actor="财务处-张",
+            code="FY-CC",
+            name="阜阳界首再生资源集群",
+            kind="cluster",
+            city="阜阳",
         )
         for n, code in enumerate(ENTERPRISES):
-            grants.add_enterprise(session, credit_code=code, name=f"企业{n}", city="合肥")
+            grants.add_enterprise(
+                session, actor="财务处-张", credit_code=code, name=f"企业{n}", city="合肥"
+            )
     return database
 
 

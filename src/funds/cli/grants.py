@@ -56,10 +56,10 @@ def amount_of(value: str, field: str = "amount") -> int:
 
 
 @fund_app.command("add")
-def fund_add(code: str, name: str, json_output: JsonFlag = False) -> None:
+def fund_add(code: str, name: str, actor: Actor = None, json_output: JsonFlag = False) -> None:
     """Register a special fund, e.g. ``funds fund add mfg 省制造强省建设资金``."""
     with unit_of_work(json_output=json_output) as session:
-        fund = grants.add_fund(session, code=code, name=name)
+        fund = grants.add_fund(session, code=code, name=name, actor=actor_of(actor))
     say(json_output, {"fund": fund.code, "name": fund.name}, f"fund {fund.code} ({fund.name})")
 
 
@@ -100,12 +100,19 @@ def recipient_add(
     kind: Annotated[str, typer.Option(help="county, district, development_zone or cluster")],
     city: Annotated[str, typer.Option(help="One of Anhui's 16 cities")],
     county: Annotated[str, typer.Option(help="County or district")] = "",
+    actor: Actor = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Register a recipient."""
     with unit_of_work(json_output=json_output) as session:
         row = grants.add_recipient(
-            session, code=code, name=name, kind=kind, city=city, county=county
+            session,
+            code=code,
+            name=name,
+            kind=kind,
+            city=city,
+            county=county,
+            actor=actor_of(actor),
         )
     say(json_output, {"recipient": row.code, "city": row.city}, f"recipient {row.code} {row.name}")
 
@@ -115,11 +122,14 @@ def enterprise_add(
     credit_code: str,
     name: str,
     city: Annotated[str, typer.Option(help="One of Anhui's 16 cities")],
+    actor: Actor = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Register an enterprise by its 统一社会信用代码 (check character validated)."""
     with unit_of_work(json_output=json_output) as session:
-        row = grants.add_enterprise(session, credit_code=credit_code, name=name, city=city)
+        row = grants.add_enterprise(
+            session, credit_code=credit_code, name=name, city=city, actor=actor_of(actor)
+        )
     say(json_output, {"enterprise": row.credit_code}, f"enterprise {row.credit_code} {row.name}")
 
 

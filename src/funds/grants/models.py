@@ -30,6 +30,14 @@ class Fund(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
     name: str = Field(max_length=200)
+    registered_by: str = Field(
+        default="", sa_column=Column(String(120), nullable=False, server_default="")
+    )
+    """Who registered the row (the CLI's ``--actor`` or the API user); empty before 0008."""
+    registered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=False), nullable=True)
+    )
+    """When it was registered (UTC, naive); NULL for rows registered before 0008."""
 
 
 class FundYear(SQLModel, table=True):
@@ -74,6 +82,14 @@ class Recipient(SQLModel, table=True):
     kind: str = Field(max_length=20)
     city: str = Field(max_length=20, index=True)
     county: str = Field(default="", max_length=40)
+    registered_by: str = Field(
+        default="", sa_column=Column(String(120), nullable=False, server_default="")
+    )
+    """Who registered the row (the CLI's ``--actor`` or the API user); empty before 0008."""
+    registered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=False), nullable=True)
+    )
+    """When it was registered (UTC, naive); NULL for rows registered before 0008."""
 
 
 class Enterprise(SQLModel, table=True):
@@ -85,6 +101,14 @@ class Enterprise(SQLModel, table=True):
     credit_code: str = Field(sa_column=Column(String(18), nullable=False, unique=True))
     name: str = Field(max_length=200)
     city: str = Field(max_length=20)
+    registered_by: str = Field(
+        default="", sa_column=Column(String(120), nullable=False, server_default="")
+    )
+    """Who registered the row (the CLI's ``--actor`` or the API user); empty before 0008."""
+    registered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=False), nullable=True)
+    )
+    """When it was registered (UTC, naive); NULL for rows registered before 0008."""
 
 
 class Award(SQLModel, table=True):

@@ -19,13 +19,13 @@ from funds.policy import normalise_city
 RECIPIENT_KINDS = ("county", "district", "development_zone", "cluster")
 
 
-def add_fund(session: Session, *, code: str, name: str) -> Fund:
-    """Register a special fund (资金来源)."""
+def add_fund(session: Session, *, code: str, name: str, actor: str) -> Fund:
+    """Register a special fund (资金来源); ``actor`` is recorded as who registered it."""
     if not code or ":" in code:
         raise InvalidInput("code", f"{code!r} must be non-empty and contain no ':'")
     if session.exec(select(Fund).where(Fund.code == code)).first() is not None:
         raise Duplicate(f"fund {code!r} already exists", fund=code)
-    fund = Fund(code=code, name=name)
+    fund = Fund(code=code, name=name, registered_by=actor, registered_at=now())
     session.add(fund)
     session.flush()
     return fund
@@ -115,9 +115,16 @@ def set_budget(
 
 
 def add_recipient(
-    session: Session, *, code: str, name: str, kind: str, city: str, county: str = ""
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    city: str,
+    actor: str,
+    county: str = "",
 ) -> Recipient:
-    """Register a recipient (county, district, development zone or cluster)."""
+    """Register a recipient (county, district, development zone or cluster) for ``actor``."""
     if kind not in RECIPIENT_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not one of {', '.join(RECIPIENT_KINDS)}")
     try:
@@ -126,14 +133,24 @@ def add_recipient(
         raise InvalidInput("city", str(error)) from None
     if session.exec(select(Recipient).where(Recipient.code == code)).first() is not None:
         raise Duplicate(f"recipient {code!r} already exists", recipient=code)
-    recipient = Recipient(code=code, name=name, kind=kind, city=city, county=county)
+    recipient = Recipient(
+        code=code,
+        name=name,
+        kind=kind,
+        city=city,
+        county=county,
+        registered_by=actor,
+        registered_at=now(),
+    )
     session.add(recipient)
     session.flush()
     return recipient
 
 
-def add_enterprise(session: Session, *, credit_code: str, name: str, city: str) -> Enterprise:
-    """Register an enterprise, validating its 统一社会信用代码 and check character."""
+def add_enterprise(
+    session: Session, *, credit_code: str, name: str, city: str, actor: str
+) -> Enterprise:
+    """Register an enterprise for ``actor``, validating its 统一社会信用代码 and check character."""
     credit_code = credit_code.strip().upper()
     problem = credit_code_problem(credit_code)
     if problem:
@@ -145,7 +162,9 @@ def add_enterprise(session: Session, *, credit_code: str, name: str, city: str) 
     existing = session.exec(select(Enterprise).where(Enterprise.credit_code == credit_code)).first()
     if existing is not None:
         raise Duplicate(f"enterprise {credit_code} already exists ({existing.name})")
-    enterprise = Enterprise(credit_code=credit_code, name=name, city=city)
+    enterprise = Enterprise(
+        credit_code=credit_code, name=name, city=city, registered_by=actor, registered_at=now()
+    )
     session.add(enterprise)
     session.flush()
     return enterprise

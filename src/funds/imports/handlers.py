@@ -74,6 +74,7 @@ def recipient(session: Session, row: ParsedRow, ctx: Context) -> bool:
             kind=v["kind"],
             city=v["city"],
             county=v["county"] or "",
+            actor=ctx.actor,
         )
         return True
     wanted = (v["name"], v["kind"], _city(v["city"]), v["county"] or "")
@@ -92,7 +93,9 @@ def enterprise(session: Session, row: ParsedRow, ctx: Context) -> bool:
     code = v["credit_code"]
     found = session.exec(select(Enterprise).where(Enterprise.credit_code == code)).first()
     if found is None:
-        grants.add_enterprise(session, credit_code=code, name=v["name"], city=v["city"])
+        grants.add_enterprise(
+            session, credit_code=code, name=v["name"], city=v["city"], actor=ctx.actor
+        )
         return True
     if (found.name, found.city) != (v["name"], _city(v["city"])):
         raise Duplicate(

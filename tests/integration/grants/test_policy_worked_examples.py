@@ -484,7 +484,9 @@ def test_a_reassessment_cannot_precede_the_failure_it_follows(books: Session) ->
 
 
 def test_award_codes_keep_counting_past_9999(books: Session) -> None:
-    grants.add_recipient(books, code="CZ", name="滁州某区", kind="district", city="滁州")
+    grants.add_recipient(
+        books, actor="财务处-张", code="CZ", name="滁州某区", kind="district", city="滁州"
+    )
     award = grants.grant_award(
         books,
         programme=Programme.SERVICE_ZONE,

@@ -33,7 +33,11 @@ def create_enterprise(body: EnterpriseCreate, write: Write) -> object:
 
     def run() -> EnterpriseRead:
         row = grants.add_enterprise(
-            write.session, credit_code=body.credit_code, name=body.name, city=body.city
+            write.session,
+            credit_code=body.credit_code,
+            name=body.name,
+            city=body.city,
+            actor=write.actor,
         )
         return EnterpriseRead.model_validate(row, from_attributes=True)
 

@@ -29,8 +29,8 @@ def create_fund(body: FundCreate, write: Write) -> object:
     """Register a special fund (资金来源)."""
 
     def run() -> FundRead:
-        fund = grants.add_fund(write.session, code=body.code, name=body.name)
-        return FundRead(code=fund.code, name=fund.name)
+        fund = grants.add_fund(write.session, code=body.code, name=body.name, actor=write.actor)
+        return FundRead(code=fund.code, name=fund.name, registered_by=fund.registered_by)
 
     return write.respond(body, run, status_code=201)
 
@@ -45,7 +45,12 @@ def list_funds(session: SessionDep, limit: Limit = 50, offset: Offset = 0) -> Pa
     for row in session.exec(select(FundYear).where(col(FundYear.fund_id).in_(ids))):
         budgets.setdefault(row.fund_id, {})[str(row.year)] = to_yuan_string(row.budget)
     items = [
-        FundRead(code=f.code, name=f.name, budgets=dict(sorted(budgets.get(f.id or 0, {}).items())))
+        FundRead(
+            code=f.code,
+            name=f.name,
+            registered_by=f.registered_by,
+            budgets=dict(sorted(budgets.get(f.id or 0, {}).items())),
+        )
         for f in funds
     ]
     return Page[FundRead](items=items, total=total, limit=limit, offset=offset)

@@ -40,6 +40,7 @@ def create_recipient(body: RecipientCreate, write: Write) -> object:
             kind=body.kind,
             city=body.city,
             county=body.county,
+            actor=write.actor,
         )
         return RecipientRead.model_validate(row, from_attributes=True)
 

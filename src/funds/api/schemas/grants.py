@@ -223,6 +223,9 @@ class FundRead(Strict):
 
     code: str
     name: str
+    registered_by: str = Field(
+        default="", description="Who registered it (empty: registered before this was recorded)."
+    )
     budgets: dict[str, str] = Field(
         default_factory=dict, description="Budget per year (元), keyed by year."
     )
@@ -258,6 +261,9 @@ class RecipientRead(Strict):
     kind: str
     city: str
     county: str
+    registered_by: str = Field(
+        default="", description="Who registered it (empty: registered before this was recorded)."
+    )
 
 
 class EnterpriseRead(Strict):
@@ -266,6 +272,9 @@ class EnterpriseRead(Strict):
     credit_code: str
     name: str
     city: str
+    registered_by: str = Field(
+        default="", description="Who registered it (empty: registered before this was recorded)."
+    )
 
 
 class StageRead(Strict):
