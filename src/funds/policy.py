@@ -441,8 +441,8 @@ class CountyClusterFacts:
     """营业收入位居全国同行业前列."""
 
 
-YI = 100 * WAN
-"""分 in one 亿元 is 100 × :data:`WAN`."""
+YI = 10_000 * WAN
+"""分 in one 亿元: 1亿 is 10,000万, so 10,000 × :data:`WAN` (10,000,000,000 分)."""
 
 COUNTY_MIN_REVENUE = 100 * YI  # 100亿元以上 (以上 includes the number itself)
 COUNTY_MIN_LEADING = 1
