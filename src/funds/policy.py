@@ -450,9 +450,19 @@ COUNTY_MIN_QUALITY = 50  # 50家以上
 COUNTY_MIN_RD_PERCENT = Decimal("2.2")  # 2.2%以上
 
 
+COUNTY_CRITERIA: dict[str, str] = {
+    "revenue": "集群营业收入应达100亿元以上 (revenue of at least 100亿元)",
+    "leading-enterprise": "至少拥有一家龙头企业 (at least one leading enterprise)",
+    "quality-enterprises": "优质企业50家以上 (at least 50 quality enterprises)",
+    "rd-intensity": "平均研发投入强度达2.2%以上 (average R&D intensity of at least 2.2 %)",
+}
+"""The measurable criteria of COUNTY-PLAN 附件4 第三条, by id, in the text's words."""
+
+
 @dataclass(frozen=True)
 class CriteriaCheck:
-    """Which criteria a county cluster misses, and which the province may relax."""
+    """Which criteria (ids of :data:`COUNTY_CRITERIA`) a county cluster misses, and which
+    the province may relax."""
 
     unmet: tuple[str, ...]
     relaxable: tuple[str, ...]
@@ -470,19 +480,22 @@ def check_county_criteria(facts: CountyClusterFacts) -> CriteriaCheck:
 
     Revenue ≥ 100亿元 (relaxable for a cluster first in the province or near the top
     nationally), at least one leading enterprise, ≥ 50 quality enterprises, average R&D
-    intensity ≥ 2.2 %.
+    intensity ≥ 2.2 %. The intensity must be an exact ``Decimal`` (a float is refused with
+    :class:`TypeError`: ``2.2`` as a float is not 2.2).
     """
+    if not isinstance(facts.rd_intensity_percent, Decimal):
+        raise TypeError("R&D intensity is an exact Decimal percent, e.g. Decimal('2.2')")
     unmet: list[str] = []
     relaxable: list[str] = []
     if facts.revenue < COUNTY_MIN_REVENUE:
-        short = "revenue below 100亿元 (营业收入应达100亿元以上)"
-        (relaxable if facts.first_in_province or facts.top_nationally else unmet).append(short)
+        leading = facts.first_in_province or facts.top_nationally
+        (relaxable if leading else unmet).append("revenue")
     if facts.leading_enterprises < COUNTY_MIN_LEADING:
-        unmet.append("no leading enterprise (至少拥有一家龙头企业)")
+        unmet.append("leading-enterprise")
     if facts.quality_enterprises < COUNTY_MIN_QUALITY:
-        unmet.append("fewer than 50 quality enterprises (优质企业50家以上)")
-    if Decimal(str(facts.rd_intensity_percent)) < COUNTY_MIN_RD_PERCENT:
-        unmet.append("average R&D intensity below 2.2 % (平均研发投入强度达2.2%以上)")
+        unmet.append("quality-enterprises")
+    if facts.rd_intensity_percent < COUNTY_MIN_RD_PERCENT:
+        unmet.append("rd-intensity")
     return CriteriaCheck(tuple(unmet), tuple(relaxable))
 
 
