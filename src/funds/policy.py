@@ -222,6 +222,10 @@ class ProgrammeRules:
     """Fixed award amounts in 分 by tier; empty when the amount is set per award."""
     default_split: tuple[int, ...] = (40, 30, 30)
     """Default stage split in percent over consecutive years (officers may change it)."""
+    min_stages: int = 1
+    """Fewest stages an award may be planned in: 2 where the text says the money arrives
+    in stages by the assessment results (分步到位), so that some of it waits for one; 1
+    where the text sets no staging."""
     pass_through_purposes: tuple[str, ...] = ()
     own_use_purposes: tuple[str, ...] = ()
     min_pass_through_percent: int | None = None
@@ -263,6 +267,7 @@ ADVANCED_CLUSTER = ProgrammeRules(
     name_zh="先进制造业集群奖补",
     name_en="Advanced manufacturing cluster award",
     tiers={"world": 1000 * WAN, "national": 1000 * WAN, "provincial": 500 * WAN},
+    min_stages=2,  # 根据认定和考核评价结果分步到位 (§二十一); 根据考核评价结果……分步到位 (第十二条)
     pass_through_purposes=("产业科技创新实体项目", "企业实体项目"),
     own_use_purposes=("公共服务平台建设", "公共服务活动"),
     failed_stage=FailedStagePolicy.FORFEIT,
@@ -290,6 +295,7 @@ SERVICE_ZONE = ProgrammeRules(
     ),
     own_use_purposes=("诊断宣贯", "推介典型案例", "搭建公共服务平台", "举办工业设计赛事"),
     min_pass_through_percent=80,
+    min_stages=2,  # 根据考核评价结果和年度资金预算规模分步到位 (评估管理)
     failed_stage=FailedStagePolicy.DEFER,
     rectification_months=3,
     recover_on=frozenset(ExitReason),

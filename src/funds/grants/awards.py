@@ -233,6 +233,14 @@ def _check_stages(
             f"stages sum to {format_yuan(sum(p.amount for p in plans))} 元,"
             f" the award is {format_yuan(amount)} 元",
         )
+    if len(plans) < rules.min_stages:
+        raise RuleBreach(
+            "staged-payment",
+            f"a {rules.name_zh} is paid in stages by its assessment results (分步到位):"
+            f" plan at least {rules.min_stages} stages, not {len(plans)}",
+            clause=rules.clauses.get("staged"),
+            stages=len(plans),
+        )
     if any(p.year < granted_on.year for p in plans):
         raise InvalidInput("stages", "a stage cannot be planned before the year of the grant")
     if any(p.gate == Gate.RECOGNITION for p in plans[1:]):

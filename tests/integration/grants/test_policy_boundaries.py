@@ -318,9 +318,60 @@ def test_revenue_below_100_yi_may_be_relaxed_only_for_a_leading_cluster() -> Non
 
 # ZONE-GUIDE 附则: 有效期至2027年12月31日
 def test_a_zone_stage_planned_in_2027_is_within_the_guideline(books: Session) -> None:
-    award = zone_award(books, granted_on=date(2027, 12, 31), split=(100,))
+    award = grants.grant_award(
+        books,
+        programme=Programme.SERVICE_ZONE,
+        recipient="HF-GX",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2027, 12, 31),
+        stages=[grants.StagePlan(2027, 400 * WAN), grants.StagePlan(2027, 600 * WAN)],
+        actor="finance-a",
+    )
     release(books, award.code, 1, date(2027, 12, 31))
+    grants.record_assessment(
+        books, award=award.code, year=2027, grade="合格", on=date(2027, 12, 31), actor="p"
+    )
+    release(books, award.code, 2, date(2027, 12, 31))
     assert statement(books, award.code).paid == 1000 * WAN
+
+
+# -- 分步到位: ADV-OPINION §二十一, ADV-MEASURES 第十二条, ZONE-GUIDE 评估管理 -----------------
+
+
+@pytest.mark.parametrize(
+    ("programme", "tier", "source"),
+    [
+        (Programme.ADVANCED_CLUSTER, "provincial", "ADV-MEASURES 第十二条"),
+        (Programme.SERVICE_ZONE, "", "ZONE-GUIDE 评估管理"),
+    ],
+)
+def test_an_award_the_text_pays_in_stages_cannot_be_planned_as_one_stage(
+    books: Session, programme: Programme, tier: str, source: str
+) -> None:
+    with pytest.raises(RuleBreach, match="分步到位") as refused:
+        grants.grant_award(
+            books,
+            programme=programme,
+            recipient="HF-GX" if programme is Programme.SERVICE_ZONE else "WH-CL",
+            fund=FUND,
+            amount=None if tier else 500 * WAN,
+            tier=tier,
+            split=(100,),
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert refused.value.rule == "staged-payment"
+    assert refused.value.clause is not None
+    assert refused.value.clause.startswith(source)
+
+
+def test_a_county_cluster_may_be_funded_in_one_stage_since_its_texts_set_no_stages(
+    books: Session,
+) -> None:
+    """COUNTY-PLAN 附件4 第七条 and COUNTY-OPINION only say 统筹……专项资金 support the cluster."""
+    code = county_award(books, date(2025, 6, 20), [grants.StagePlan(2025, 200 * WAN)])
+    assert len(statement(books, code).stages) == 1
 
 
 # ZONE-GUIDE 评估管理: 剩余资金 (≤ 20 %) is measured against the money received, not the award
