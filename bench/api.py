@@ -114,9 +114,9 @@ def populate(db: Database) -> tuple[str, list[str]]:
                 programme=Programme.SERVICE_ZONE,
                 recipient="HF-GX",
                 fund="mfg",
-                amount=1000 * WAN,
+                amount=1001 * WAN,
                 granted_on=date(2025, 3, 1),
-                stages=[StagePlan(2025, 1000 * WAN)],
+                stages=[StagePlan(2025, 1000 * WAN), StagePlan(2025, 1 * WAN)],  # 分步到位
                 code=code,
                 actor="bench",
             )

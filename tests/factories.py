@@ -86,6 +86,31 @@ def zone_award(
     )
 
 
+def zone_paid_in_one_year(
+    session: Session, *, amount_wan: int = 1000, year: int = 2025, paid_on: date | None = None
+) -> Award:
+    """A zone grant whose whole amount arrives in ``year``: granted on 1 March, two stages
+    (分步到位: 40 % on the recognition, 60 % on that year's 合格), both paid on ``paid_on``."""
+    paid_on = paid_on or date(year, 4, 1)
+    amount = amount_wan * WAN
+    award = grants.grant_award(
+        session,
+        programme=Programme.SERVICE_ZONE,
+        recipient="HF-GX",
+        fund=FUND,
+        amount=amount,
+        granted_on=date(year, 3, 1),
+        stages=[grants.StagePlan(year, amount * 2 // 5), grants.StagePlan(year, amount * 3 // 5)],
+        actor="finance-a",
+    )
+    grants.record_assessment(
+        session, award=award.code, year=year, grade="合格", on=paid_on, actor="province"
+    )
+    release(session, award.code, 1, paid_on)
+    release(session, award.code, 2, paid_on)
+    return award
+
+
 def cluster_award(
     session: Session, *, tier: str = "provincial", granted_on: date = date(2025, 3, 1)
 ) -> Award:

@@ -2,11 +2,11 @@
 
 The 101 county clusters come from the action plan's list (``data/county_clusters.csv``,
 COUNTY-PLAN); about 20 are recognised a year, as the plan says. Around them stand a few
-advanced clusters and service zones. Budgets, award amounts, enterprises and assessment
-results are SYNTHETIC (made up for the demo, labelled 示例 where they appear); the rules
-applied to them are the real ones. The story includes assessments with failures, one zone
-that fails its rectification, exits and is clawed back, and one zone that passes too little
-on to enterprises.
+advanced clusters and service zones. Budgets, award amounts, the county clusters'
+recognition figures, enterprises and assessment results are SYNTHETIC (made up for the
+demo, labelled 示例 where they appear); the rules applied to them are the real ones. The
+story includes assessments with failures, one zone that fails its rectification, exits and
+is clawed back, and one zone that passes too little on to enterprises.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from importlib import resources
 
 from sqlmodel import Session, select
@@ -21,7 +22,7 @@ from sqlmodel import Session, select
 from funds import grants
 from funds.grants.credit_code import make_credit_code
 from funds.grants.models import Award
-from funds.policy import WAN, Grade, Programme
+from funds.policy import WAN, YI, CountyClusterFacts, Grade, Programme
 
 AS_OF = date(2026, 11, 15)
 YEARS = (2024, 2025, 2026, 2027)
@@ -129,6 +130,20 @@ def _county_clusters(session: Session) -> None:
             _county_award(session, cluster, year)
 
 
+def county_figures(cluster: CountyCluster) -> CountyClusterFacts:
+    """SYNTHETIC recognition figures (示例) for a demo cluster that meet COUNTY-PLAN 附件4
+    第三条; every eleventh is below 100亿 but first in the province (可适当放宽)."""
+    number = int(cluster.cluster_id[2:])
+    relaxed = number % 11 == 0
+    return CountyClusterFacts(
+        revenue=(60 + number % 40 if relaxed else 100 + number * 7 % 400) * YI,
+        leading_enterprises=1 + number % 4,
+        quality_enterprises=50 + number * 3 % 90,
+        rd_intensity_percent=Decimal(220 + number * 13 % 180) / 100,
+        first_in_province=relaxed,
+    )
+
+
 def _county_award(session: Session, cluster: CountyCluster, year: int) -> None:
     award = grants.grant_award(
         session,
@@ -139,6 +154,7 @@ def _county_award(session: Session, cluster: CountyCluster, year: int) -> None:
         split=(50, 50),
         granted_on=date(year, 6, 20),
         actor=FINANCE_A,
+        county=county_figures(cluster),
     )
     _release(session, award.code, 1, date(year, 7, 15))
     if year >= 2026:

@@ -222,6 +222,10 @@ class ProgrammeRules:
     """Fixed award amounts in 分 by tier; empty when the amount is set per award."""
     default_split: tuple[int, ...] = (40, 30, 30)
     """Default stage split in percent over consecutive years (officers may change it)."""
+    min_stages: int = 1
+    """Fewest stages an award may be planned in: 2 where the text says the money arrives
+    in stages by the assessment results (分步到位), so that some of it waits for one; 1
+    where the text sets no staging."""
     pass_through_purposes: tuple[str, ...] = ()
     own_use_purposes: tuple[str, ...] = ()
     min_pass_through_percent: int | None = None
@@ -263,6 +267,7 @@ ADVANCED_CLUSTER = ProgrammeRules(
     name_zh="先进制造业集群奖补",
     name_en="Advanced manufacturing cluster award",
     tiers={"world": 1000 * WAN, "national": 1000 * WAN, "provincial": 500 * WAN},
+    min_stages=2,  # 根据认定和考核评价结果分步到位 (§二十一); 根据考核评价结果……分步到位 (第十二条)
     pass_through_purposes=("产业科技创新实体项目", "企业实体项目"),
     own_use_purposes=("公共服务平台建设", "公共服务活动"),
     failed_stage=FailedStagePolicy.FORFEIT,
@@ -290,6 +295,7 @@ SERVICE_ZONE = ProgrammeRules(
     ),
     own_use_purposes=("诊断宣贯", "推介典型案例", "搭建公共服务平台", "举办工业设计赛事"),
     min_pass_through_percent=80,
+    min_stages=2,  # 根据考核评价结果和年度资金预算规模分步到位 (评估管理)
     failed_stage=FailedStagePolicy.DEFER,
     rectification_months=3,
     recover_on=frozenset(ExitReason),
@@ -441,8 +447,8 @@ class CountyClusterFacts:
     """营业收入位居全国同行业前列."""
 
 
-YI = 100 * WAN
-"""分 in one 亿元 is 100 × :data:`WAN`."""
+YI = 10_000 * WAN
+"""分 in one 亿元: 1亿 is 10,000万, so 10,000 × :data:`WAN` (10,000,000,000 分)."""
 
 COUNTY_MIN_REVENUE = 100 * YI  # 100亿元以上 (以上 includes the number itself)
 COUNTY_MIN_LEADING = 1
@@ -450,9 +456,19 @@ COUNTY_MIN_QUALITY = 50  # 50家以上
 COUNTY_MIN_RD_PERCENT = Decimal("2.2")  # 2.2%以上
 
 
+COUNTY_CRITERIA: dict[str, str] = {
+    "revenue": "集群营业收入应达100亿元以上 (revenue of at least 100亿元)",
+    "leading-enterprise": "至少拥有一家龙头企业 (at least one leading enterprise)",
+    "quality-enterprises": "优质企业50家以上 (at least 50 quality enterprises)",
+    "rd-intensity": "平均研发投入强度达2.2%以上 (average R&D intensity of at least 2.2 %)",
+}
+"""The measurable criteria of COUNTY-PLAN 附件4 第三条, by id, in the text's words."""
+
+
 @dataclass(frozen=True)
 class CriteriaCheck:
-    """Which criteria a county cluster misses, and which the province may relax."""
+    """Which criteria (ids of :data:`COUNTY_CRITERIA`) a county cluster misses, and which
+    the province may relax."""
 
     unmet: tuple[str, ...]
     relaxable: tuple[str, ...]
@@ -470,19 +486,22 @@ def check_county_criteria(facts: CountyClusterFacts) -> CriteriaCheck:
 
     Revenue ≥ 100亿元 (relaxable for a cluster first in the province or near the top
     nationally), at least one leading enterprise, ≥ 50 quality enterprises, average R&D
-    intensity ≥ 2.2 %.
+    intensity ≥ 2.2 %. The intensity must be an exact ``Decimal`` (a float is refused with
+    :class:`TypeError`: ``2.2`` as a float is not 2.2).
     """
+    if not isinstance(facts.rd_intensity_percent, Decimal):
+        raise TypeError("R&D intensity is an exact Decimal percent, e.g. Decimal('2.2')")
     unmet: list[str] = []
     relaxable: list[str] = []
     if facts.revenue < COUNTY_MIN_REVENUE:
-        short = "revenue below 100亿元 (营业收入应达100亿元以上)"
-        (relaxable if facts.first_in_province or facts.top_nationally else unmet).append(short)
+        leading = facts.first_in_province or facts.top_nationally
+        (relaxable if leading else unmet).append("revenue")
     if facts.leading_enterprises < COUNTY_MIN_LEADING:
-        unmet.append("no leading enterprise (至少拥有一家龙头企业)")
+        unmet.append("leading-enterprise")
     if facts.quality_enterprises < COUNTY_MIN_QUALITY:
-        unmet.append("fewer than 50 quality enterprises (优质企业50家以上)")
-    if Decimal(str(facts.rd_intensity_percent)) < COUNTY_MIN_RD_PERCENT:
-        unmet.append("average R&D intensity below 2.2 % (平均研发投入强度达2.2%以上)")
+        unmet.append("quality-enterprises")
+    if facts.rd_intensity_percent < COUNTY_MIN_RD_PERCENT:
+        unmet.append("rd-intensity")
     return CriteriaCheck(tuple(unmet), tuple(relaxable))
 
 

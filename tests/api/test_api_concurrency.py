@@ -27,11 +27,15 @@ AWARDS = ("ZONE-2025-0001", "ZONE-2025-0002")
 
 
 def setup(database: Database) -> dict[str, str]:
-    """Budget 5000万 for 2025; two awards of 1000万 (one stage each), both requested."""
+    """Budget 5000万 for 2025; two awards of 1000万 in 2025 (and a 1万 second stage in 2026,
+    since a zone is paid in stages: 分步到位), both first stages requested."""
     with database.unit_of_work() as session:
         grants.add_fund(session, actor="财务处-张", code=FUND, name="省制造强省建设资金")
         grants.set_budget(session, fund_code=FUND, year=2025, amount=5000 * WAN, reason="年度预算",
                           actor="setup", effective_date=date(2024, 12, 1))  # fmt: skip
+        grants.set_budget(session, fund_code=FUND, year=2026, amount=10_000 * WAN,
+                          reason="年度预算", actor="setup",
+                          effective_date=date(2024, 12, 1))  # fmt: skip
         grants.add_recipient(session, actor="财务处-张", code="HF-GX", name="合肥高新区",
                              kind="development_zone", city="合肥")  # fmt: skip
         grants.add_enterprise(
@@ -43,9 +47,9 @@ def setup(database: Database) -> dict[str, str]:
                 programme=Programme.SERVICE_ZONE,
                 recipient="HF-GX",
                 fund=FUND,
-                amount=1000 * WAN,
+                amount=1001 * WAN,
                 granted_on=date(2025, 3, 1),
-                stages=[StagePlan(2025, 1000 * WAN)],
+                stages=[StagePlan(2025, 1000 * WAN), StagePlan(2026, 1 * WAN)],
                 code=code,
                 actor="setup",
             )
@@ -68,7 +72,8 @@ def client_call(base: str, token: str, n: int) -> tuple[str, int]:
         kind, path = "grant", "/awards"
         body: dict[str, Any] = {
             "programme": "service_zone", "recipient": "HF-GX", "fund": FUND,
-            "amount": "10000000.00", "stages": [{"year": 2025, "amount": "10000000.00"}],
+            "amount": "10010000.00", "stages": [{"year": 2025, "amount": "10000000.00"},
+                                                {"year": 2026, "amount": "10000.00"}],
             "granted_on": "2025-05-01",
         }  # fmt: skip
     elif n < 30:

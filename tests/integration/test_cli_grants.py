@@ -124,3 +124,113 @@ def test_registering_a_fund_recipient_or_enterprise_records_who_did_it(
         ]
     assert [by for by, _ in registered] == ["财务处-张", "财务处-李", "财务处-王"]
     assert all(at is not None for _, at in registered)
+
+
+def setup_county() -> None:
+    run("fund", "add", "mfg", "省制造强省建设资金")
+    run("budget", "set", "mfg", "2025", "8000万", "--date", "2024-12-01", "--actor", "a")
+    run("budget", "set", "mfg", "2026", "8000万", "--date", "2024-12-01", "--actor", "a")
+    run("recipient", "add", "AQ-HN", "怀宁县新型建材产业集群", "--kind", "cluster",
+        "--city", "安庆", "--county", "怀宁县")  # fmt: skip
+
+
+COUNTY_GRANT = (
+    "award", "grant", "--programme", "county_cluster", "--recipient", "AQ-HN", "--fund", "mfg",
+    "--amount", "300万", "--split", "50/50", "--date", "2025-06-20", "--actor", "a",
+)  # fmt: skip
+
+
+# COUNTY-PLAN 附件4 第三条: 营业收入100亿元以上 (可适当放宽)、至少一家龙头企业、
+# 优质企业50家以上、平均研发投入强度达2.2%以上
+def test_a_county_cluster_is_granted_on_its_figures_and_shows_them(cli: CliRunner) -> None:
+    setup_county()
+    run(*COUNTY_GRANT, "--revenue", "100亿", "--leading-enterprises", "1",
+        "--quality-enterprises", "50", "--rd-intensity", "2.2%")  # fmt: skip
+    data = json.loads(run("show", "award", "CC-2025-0001", "--json"))
+    assert data["county"] == {
+        "revenue": "10000000000.00",
+        "leading_enterprises": 1,
+        "quality_enterprises": 50,
+        "rd_intensity_percent": "2.20",
+        "first_in_province": False,
+        "top_nationally": False,
+    }
+
+
+def test_a_county_grant_without_its_figures_is_refused_naming_the_missing_one(
+    cli: CliRunner,
+) -> None:
+    setup_county()
+    result = runner.invoke(app, [*COUNTY_GRANT, "--revenue", "120亿", "--json"])
+    assert result.exit_code == 2
+    body = json.loads(result.stdout.splitlines()[0])
+    assert body["details"]["field"] == "leading_enterprises"
+    assert "附件4 第三条" in body["message"]
+
+
+def test_a_county_cluster_below_100_yi_is_refused_unless_marked_first_in_the_province(
+    cli: CliRunner,
+) -> None:
+    setup_county()
+    figures = ("--revenue", "80亿", "--leading-enterprises", "2", "--quality-enterprises", "60",
+               "--rd-intensity", "2.4%")  # fmt: skip
+    result = runner.invoke(app, [*COUNTY_GRANT, *figures, "--json"])
+    assert result.exit_code == 3
+    body = json.loads(result.stdout.splitlines()[0])
+    assert (body["rule"], body["details"]["criteria"]) == ("county-criteria", ["revenue"])
+    assert body["clause"].startswith("COUNTY-PLAN 附件4 第三条")
+    run(*COUNTY_GRANT, *figures, "--first-in-province")
+    data = json.loads(run("show", "award", "CC-2025-0001", "--json"))
+    assert data["county"]["first_in_province"] is True
+
+
+def test_an_rd_intensity_typed_as_more_than_two_decimals_is_refused(cli: CliRunner) -> None:
+    setup_county()
+    figures = ("--revenue", "120亿", "--leading-enterprises", "2", "--quality-enterprises", "60",
+               "--rd-intensity", "2.205%")  # fmt: skip
+    result = runner.invoke(app, [*COUNTY_GRANT, *figures])
+    assert result.exit_code == 2
+    assert "0.01 %" in result.output
+
+
+def test_figures_given_for_a_zone_are_refused(cli: CliRunner) -> None:
+    run("fund", "add", "mfg", "省制造强省建设资金")
+    result = runner.invoke(app, ["award", "grant", "--programme", "service_zone", "--recipient",
+                                 "HF", "--fund", "mfg", "--amount", "1000万",
+                                 "--revenue", "120亿"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "revenue" in result.output
+
+
+# ZONE-GUIDE 评估管理: own use ≤ 20 % of the money received by the use's date
+def test_a_backdated_own_use_is_refused_by_what_had_been_received_then(cli: CliRunner) -> None:
+    setup_zone()
+    run("stage", "request", "ZONE-2025-0001", "1", "--date", "2025-04-01", "--actor", "a")
+    run("stage", "approve", "ZONE-2025-0001", "1", "--date", "2025-04-02", "--actor", "b")
+    result = runner.invoke(app, ["spend", "ZONE-2025-0001", "80万", "--purpose", "诊断宣贯",
+                                 "--date", "2025-04-01", "--json"])  # fmt: skip
+    assert result.exit_code == 3
+    body = json.loads(result.stdout.splitlines()[0])
+    assert body["rule"] == "own-use-at-most-20-percent"
+    assert "by 2025-04-01" in body["message"]
+    run("spend", "ZONE-2025-0001", "80万", "--purpose", "诊断宣贯", "--date", "2025-04-02")
+
+
+def test_an_assessment_dated_before_its_year_is_refused_naming_the_date(cli: CliRunner) -> None:
+    setup_zone()
+    result = runner.invoke(app, ["assess", "record", "ZONE-2025-0001", "2027", "qualified",
+                                 "--date", "2026-12-31", "--json"])  # fmt: skip
+    assert result.exit_code == 2
+    body = json.loads(result.stdout.splitlines()[0])
+    assert body["details"]["field"] == "on"
+
+
+def test_a_zone_grant_in_one_stage_is_refused_as_not_paid_in_stages(cli: CliRunner) -> None:
+    run("fund", "add", "mfg", "省制造强省建设资金")
+    run("budget", "set", "mfg", "2025", "8000万", "--date", "2024-12-01", "--actor", "a")
+    run("recipient", "add", "HF", "合肥高新区", "--kind", "development_zone", "--city", "合肥")
+    result = runner.invoke(app, ["award", "grant", "--programme", "service_zone", "--recipient",
+                                 "HF", "--fund", "mfg", "--amount", "1000万", "--split", "100",
+                                 "--date", "2025-03-01", "--json"])  # fmt: skip
+    assert result.exit_code == 3
+    assert json.loads(result.stdout.splitlines()[0])["rule"] == "staged-payment"

@@ -123,13 +123,13 @@ def test_the_books_as_of_a_date_before_the_release(books: Session) -> None:
 
 
 def test_a_requested_stage_has_passed_its_gate_and_counts_in_full(books: Session) -> None:
-    award = zone_award(books, amount_wan=300, granted_on=date(2026, 5, 1), split=(100,))
+    award = zone_award(books, amount_wan=300, granted_on=date(2026, 5, 1), split=(50, 50))
     grants.request_release(books, award=award.code, seq=1, actor="finance-a", on=date(2026, 5, 2))
     stage = next(
         c for c in from_ledger(books, scenario()).commitments if c.ref == f"{award.code}#1"
     )
     assert stage.release_pct == 100.0
-    assert stage.amount == 300 * WAN
+    assert stage.amount == 150 * WAN
 
 
 def test_the_fund_is_matched_by_code_too_and_an_unknown_fund_is_refused(

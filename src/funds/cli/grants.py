@@ -18,6 +18,7 @@ from funds import grants
 from funds.cli.common import parse_date, say, unit_of_work
 from funds.errors import InvalidInput
 from funds.grants.awards import StagePlan
+from funds.grants.county import county_facts
 from funds.money import MoneyError, format_wan, format_yuan, parse_fen, to_yuan_string
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -145,13 +146,44 @@ def award_grant(
         list[str] | None, typer.Option(help="Explicit stage YEAR:AMOUNT (repeat)")
     ] = None,
     code: Annotated[str | None, typer.Option(help="Public code (default: next free)")] = None,
+    revenue: Annotated[
+        str | None, typer.Option(help="County cluster: 集群营业收入, e.g. 120亿")
+    ] = None,
+    leading: Annotated[
+        int | None, typer.Option("--leading-enterprises", help="County cluster: 龙头企业数")
+    ] = None,
+    quality: Annotated[
+        int | None, typer.Option("--quality-enterprises", help="County cluster: 优质企业数")
+    ] = None,
+    rd_intensity: Annotated[
+        str | None, typer.Option(help="County cluster: 平均研发投入强度, e.g. 2.2%")
+    ] = None,
+    first_in_province: Annotated[
+        bool, typer.Option(help="County cluster: revenue first in the province (放宽)")
+    ] = False,
+    top_nationally: Annotated[
+        bool, typer.Option(help="County cluster: revenue near the top nationally (放宽)")
+    ] = False,
     on: On = None,
     actor: Actor = None,
     key: Key = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Grant an award and commit its stages against each year's budget."""
+    """Grant an award and commit its stages against each year's budget.
+
+    A county cluster is recognised on its figures (COUNTY-PLAN 附件4 第三条), all required:
+    ``--revenue 120亿 --leading-enterprises 2 --quality-enterprises 60 --rd-intensity 2.4%``.
+    """
     with unit_of_work(json_output=json_output) as session:
+        county = county_facts(
+            programme,
+            revenue=revenue,
+            leading_enterprises=leading,
+            quality_enterprises=quality,
+            rd_intensity=rd_intensity,
+            first_in_province=first_in_province,
+            top_nationally=top_nationally,
+        )
         award = grants.grant_award(
             session,
             programme=programme,
@@ -165,6 +197,7 @@ def award_grant(
             granted_on=day_of(on),
             actor=actor_of(actor),
             idempotency_key=key,
+            county=county,
         )
         statement = grants.award_statement(session, award.code)
     stages = ", ".join(f"{s.year} {format_wan(s.amount)}" for s in statement.stages)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from funds.errors import InvalidInput
 from funds.grants import accounts
+from funds.grants import county as county_figures
 from funds.grants.common import (
     add_months,
     award_by_code,
@@ -36,6 +37,7 @@ from funds.grants.models import Assessment, Award, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_wan, format_yuan
 from funds.policy import (
+    CountyClusterFacts,
     Gate,
     Grade,
     Programme,
@@ -81,12 +83,17 @@ def grant_award(
     split: tuple[int, ...] | None = None,
     code: str | None = None,
     idempotency_key: str | None = None,
+    county: CountyClusterFacts | None = None,
 ) -> Award:
     """Grant an award and commit each stage against its year's budget.
 
     Refused, naming the shortfall, when a year's available budget is too small; refused
-    when an advanced-cluster amount differs from its tier's (1000万 / 500万) or when a
-    zone stage falls after the guideline's validity (2027-12-31).
+    when an advanced-cluster amount differs from its tier's (1000万 / 500万), when a
+    zone stage falls after the guideline's validity (2027-12-31), or when a county
+    cluster's recognition figures (``county``, stored on the award) miss a criterion of
+    COUNTY-PLAN 附件4 第三条. The edges require ``county`` for every county grant
+    (:func:`funds.grants.county.county_facts`); without it the grant is recorded with
+    empty figures, as awards stored before the criteria were checked are.
     """
     try:
         rules = rules_for(programme)
@@ -107,10 +114,13 @@ def grant_award(
         "stages": [[p.year, p.amount, p.gate] for p in plans],
         "code": code,
     }
+    if county is not None:  # only then: earlier requests keep their hash
+        request["county"] = county_figures.request_part(county)
     earlier = replayed_entry(session, idempotency_key, request)
     if earlier is not None:
         return award_by_code(session, _linked_award(earlier.links))
     _check_stages(rules, amount, plans, granted_on)
+    county_figures.check_recognition(rules, county)
     holder = recipient_by_code(session, recipient)
     if rules.recipient_kinds and holder.kind not in rules.recipient_kinds:
         raise RuleBreach(
@@ -165,6 +175,8 @@ def grant_award(
         granted_by=actor,
         recorded_at=now(),
     )
+    if county is not None:
+        county_figures.store(award, county)
     session.add(award)
     session.flush()
     for seq, plan in enumerate(plans, start=1):
@@ -220,6 +232,14 @@ def _check_stages(
             "stages",
             f"stages sum to {format_yuan(sum(p.amount for p in plans))} 元,"
             f" the award is {format_yuan(amount)} 元",
+        )
+    if len(plans) < rules.min_stages:
+        raise RuleBreach(
+            "staged-payment",
+            f"a {rules.name_zh} is paid in stages by its assessment results (分步到位):"
+            f" plan at least {rules.min_stages} stages, not {len(plans)}",
+            clause=rules.clauses.get("staged"),
+            stages=len(plans),
         )
     if any(p.year < granted_on.year for p in plans):
         raise InvalidInput("stages", "a stage cannot be planned before the year of the grant")

@@ -18,6 +18,7 @@ from funds.errors import InvalidInput
 from funds.grants.common import raise_ended, rules_of
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, BudgetChange, FundYear, Recovery, Stage, Use
+from funds.grants.usage import check_own_use_after_reversal
 from funds.ledger import Ledger, PostedEntry
 
 REVERSIBLE = ("budget", "release", "pass_through", "own_use", "repayment", "write_off")
@@ -45,6 +46,7 @@ def reverse_entry(
         )
     if original.kind == "release":
         _refuse_after_end(session, entry_id)
+        _keep_own_use_within_cap(session, entry_id)
     reversal = ledger.reverse(
         entry_id,
         actor=actor,
@@ -66,6 +68,15 @@ def _refuse_after_end(session: Session, release_entry_id: int) -> None:
     ).first()
     if award is not None and award.status != "active":
         raise_ended(award, "release reversal", rules_of(award))
+
+
+def _keep_own_use_within_cap(session: Session, release_entry_id: int) -> None:
+    """Refuse a release reversal that would leave recorded own use above its cap."""
+    row = session.exec(
+        select(Award, Stage).join(Stage).where(Stage.release_entry_id == release_entry_id)
+    ).first()
+    if row is not None:
+        check_own_use_after_reversal(session, *row)
 
 
 def _undo_record(session: Session, kind: str, entry_id: int, reversal_id: int) -> None:

@@ -71,6 +71,7 @@ def record_assessment(
     rules = rules_of(found)
     if found.status != "active":
         raise_ended(found, "assessment", rules)
+    _check_assessment_dates(found, year, on)
     previous = final_assessment(session, found, year)
     if reassessment:
         if previous is None or Grade(previous.grade).passes or rules.rectification_months is None:
@@ -108,6 +109,32 @@ def record_assessment(
     if grade.passes:
         return []
     return _after_failure(session, found, row, actor)
+
+
+def _check_assessment_dates(award: Award, year: int, on: date) -> None:
+    """Refuse an assessment that cannot have happened (:class:`InvalidInput` naming the field).
+
+    An award is assessed from the year of its recognition on, never before the recognition,
+    and the assessment of year Y is held in Y (the stage of Y waits for it): a result dated
+    before 1 January of Y is impossible. Dated later is allowed: a re-assessment after
+    rectification, or a result held late, carries the day it was given.
+    """
+    if year < award.granted_on.year:
+        raise InvalidInput(
+            "year",
+            f"{award.code} was recognised on {award.granted_on}; it has no assessment for {year},"
+            " a year before its recognition",
+        )
+    if on < award.granted_on:
+        raise InvalidInput(
+            "on",
+            f"{award.code} cannot have been assessed on {on}, before its recognition"
+            f" ({award.granted_on})",
+        )
+    if on.year < year:
+        raise InvalidInput(
+            "on", f"the {year} assessment of {award.code} cannot be dated {on}, before {year}"
+        )
 
 
 def _after_failure(

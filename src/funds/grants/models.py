@@ -134,6 +134,20 @@ class Award(SQLModel, table=True):
     ended_on: date | None = None
     granted_by: str = Field(max_length=120)
     recorded_at: datetime = Field(sa_column=_stamp())
+    # The figures a county cluster was recognised on (COUNTY-PLAN 附件4 第三条); empty for
+    # other programmes and for county awards stored before the criteria were checked.
+    cluster_revenue: int | None = Field(default=None, sa_column=_money(nullable=True))
+    """集群营业收入, 分."""
+    leading_enterprises: int | None = None
+    """龙头企业 (at least one)."""
+    quality_enterprises: int | None = None
+    """优质企业: 高新技术、专精特新、“小巨人”、单项冠军 (at least 50)."""
+    rd_intensity_bp: int | None = None
+    """平均研发投入强度 in basis points (0.01 %): 2.2 % is 220 (at least 220)."""
+    first_in_province: bool | None = None
+    """营业收入居全省同行业第一位 (relaxes the 100亿 revenue criterion)."""
+    top_nationally: bool | None = None
+    """营业收入位居全国同行业前列 (relaxes the 100亿 revenue criterion)."""
 
 
 class Stage(SQLModel, table=True):

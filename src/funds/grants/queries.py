@@ -26,6 +26,7 @@ from funds.grants.common import (
     rules_of,
     stages_of,
 )
+from funds.grants.county import CountyFigures, figures_of
 from funds.grants.models import Award, Enterprise, Recipient, Recovery, Stage, Termination, Use
 from funds.ledger import Entry, Ledger
 
@@ -86,6 +87,8 @@ class AwardStatement:
     stages: list[StageLine] = field(default_factory=list)
     enterprises: list[UseLine] = field(default_factory=list)
     purposes: list[UseLine] = field(default_factory=list)
+    county: CountyFigures | None = None
+    """County clusters: the figures the recognition rested on (COUNTY-PLAN 附件4 第三条)."""
 
     @property
     def pass_through_ratio(self) -> Fraction:
@@ -117,6 +120,7 @@ def award_statement(session: Session, code: str, as_of: date | None = None) -> A
         as_of=day if as_of else date.today(),
         min_pass_through_percent=rules_of(award).min_pass_through_percent,
         stages=[_stage_line(s, day) for s in stages],
+        county=figures_of(award),
     )
     ledger = Ledger(session)
     balances = ledger.balances(f"award:{code}:", as_of=as_of)

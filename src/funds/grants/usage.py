@@ -1,8 +1,9 @@
 """What the recipient does with money it holds: pass it on to enterprises, or spend it.
 
 Never more than the recipient holds for that award (the ``held`` account may not go
-negative). For a zone grant the recipient's own use is capped at 20 % of the money it has
-received, so that the 80 % pass-through floor stays reachable (ZONE-GUIDE 评估管理).
+negative). For a zone grant the recipient's own use is capped at 20 % of the money it had
+received by the use's date, and a backdated use must keep every later day within the cap
+too, so that the 80 % pass-through floor stays reachable (ZONE-GUIDE 评估管理).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from funds.db import table_of
 from funds.errors import InvalidInput
@@ -121,7 +122,7 @@ def record_spending(
         )
     require_active(found, on, "spending")
     if rules.min_pass_through_percent is not None:
-        _check_own_use_cap(session, found, amount, 100 - rules.min_pass_through_percent)
+        _check_own_use_cap(session, found, amount, on, 100 - rules.min_pass_through_percent)
     ledger = Ledger(session)
     account = accounts.spent(award, purpose)
     accounts.open_account(ledger, account, purpose)
@@ -209,27 +210,74 @@ def _record_use(
     return use
 
 
-def _check_own_use_cap(session: Session, award: Award, amount: int, percent: int) -> None:
-    received = paid_total(session, award)
-    spent = session.exec(
-        select(func.coalesce(func.sum(Use.amount), 0)).where(
+def _check_own_use_cap(
+    session: Session,
+    award: Award,
+    amount: int,
+    on: date,
+    percent: int,
+    *,
+    without_stage: int | None = None,
+) -> None:
+    """Refuse own use that would pass ``percent`` of the money received, on any day from ``on``.
+
+    The cap is measured as of each use's date: a use dated ``on`` counts against what had been
+    received by ``on``, not against stages paid later. A backdated use also adds to every
+    later day, so the check runs on ``on`` and on the date of each later own use (received
+    money only grows between them, so those are the days the cap can first break).
+    ``without_stage`` leaves out a paid stage (id) whose release is being reversed.
+    """
+    uses = session.exec(
+        select(col(Use.effective_date), col(Use.amount)).where(
+            Use.award_id == award.id,
+            Use.kind == "own_use",
+            Use.reversed_by == None,  # noqa: E711
+        )
+    ).all()
+    paid = session.exec(
+        select(col(Stage.paid_on), col(Stage.amount)).where(
+            Stage.award_id == award.id, Stage.status == "paid", Stage.id != without_stage
+        )
+    ).all()
+    for day in sorted({on, *(used_on for used_on, _ in uses if used_on > on)}):
+        received = sum(part for paid_on, part in paid if paid_on is not None and paid_on <= day)
+        spent = sum(used for used_on, used in uses if used_on <= day)
+        cap = received * percent // 100
+        if spent + amount > cap:
+            more = (
+                f" and {format_yuan(amount)} 元 more dated {on} would pass it"
+                if amount
+                else "; reverse that own use before the release that paid for it"
+            )
+            raise RuleBreach(
+                "own-use-at-most-20-percent",
+                f"{award.code} had received {format_yuan(received)} 元 by {day}; its own use"
+                f" may not exceed {percent} % ({format_yuan(cap)} 元), it had used"
+                f" {format_yuan(spent)} 元 by then{more}",
+                clause="zone-pass-through",
+                received=received,
+                cap=cap,
+                spent=spent,
+                as_of=day,
+            )
+
+
+def check_own_use_after_reversal(session: Session, award: Award, stage: Stage) -> None:
+    """Refuse to reverse the release of ``stage`` when the own use already recorded would then
+    pass the programme's cap on some day (ZONE-GUIDE 评估管理): reverse that use first."""
+    rules = rules_of(award)
+    if rules.min_pass_through_percent is None:
+        return
+    first = session.exec(
+        select(func.min(Use.effective_date)).where(
             Use.award_id == award.id,
             Use.kind == "own_use",
             Use.reversed_by == None,  # noqa: E711
         )
     ).one()
-    cap = received * percent // 100
-    if int(spent) + amount > cap:
-        raise RuleBreach(
-            "own-use-at-most-20-percent",
-            f"{award.code} has received {format_yuan(received)} 元; its own use may not exceed"
-            f" {percent} % ({format_yuan(cap)} 元), it has used {format_yuan(int(spent))} 元"
-            f" and asks for {format_yuan(amount)} 元 more",
-            clause="zone-pass-through",
-            received=received,
-            cap=cap,
-            spent=int(spent),
-        )
+    if first is not None:
+        percent = 100 - rules.min_pass_through_percent
+        _check_own_use_cap(session, award, 0, first, percent, without_stage=stage.id)
 
 
 _STAGES = table_of(Stage)

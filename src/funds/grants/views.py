@@ -43,6 +43,8 @@ def statement_view(statement: AwardStatement) -> dict[str, Any]:
         stage["amount"] = to_yuan_string(stage["amount"])
     for line in data["enterprises"] + data["purposes"]:
         line["amount"] = to_yuan_string(line["amount"])
+    if data["county"] is not None:
+        data["county"]["revenue"] = to_yuan_string(data["county"]["revenue"])
     return data
 
 

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
+from funds.errors import InvalidInput
+from funds.grants.county import parse_percent
 from funds.grants.credit_code import credit_code_problem
 from funds.money import MoneyError, parse_fen
 
@@ -65,6 +67,30 @@ def as_amount(value: object) -> int:
         return parse_fen(str(value), allow_zero=False)
     except MoneyError as error:
         raise CellProblem(error.reason) from None
+
+
+def as_percent(value: object) -> Decimal:
+    """Read an exact percent: ``2.2%`` or ``2.2`` (a number cell is read as what Excel shows).
+
+    A cell formatted as a percentage holds a fraction (``0.022`` for 2.2 %); it is refused
+    rather than guessed at, with a hint to type the percent as text.
+    """
+    if isinstance(value, bool | datetime | date):
+        raise CellProblem("expected a percent such as 2.2%")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellProblem("expected a percent, got a value that is not a number")
+        text = format(Decimal(repr(value)), "f")
+        if 0 < value < 1:
+            raise CellProblem(
+                f"holds {text}: a cell formatted as a percentage keeps a fraction;"
+                " type the percent as text, e.g. 2.2%"
+            )
+        value = text
+    try:
+        return parse_percent(str(value))
+    except InvalidInput as error:
+        raise CellProblem(error.message.removeprefix(f"{error.field}: ")) from None
 
 
 _DATE = re.compile(

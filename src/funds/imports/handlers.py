@@ -19,6 +19,9 @@ from sqlmodel import Session, select
 from funds import grants
 from funds.errors import FundsError, InvalidInput
 from funds.grants.common import award_by_code, stage_of
+from funds.grants.county import county_facts
+from funds.grants.county import figures_of as county_figures_of
+from funds.grants.county import figures_of_facts as county_row_figures
 from funds.grants.errors import Duplicate
 from funds.grants.models import Assessment, Award, Enterprise, Fund, Recipient
 from funds.imports.context import (
@@ -29,7 +32,7 @@ from funds.imports.context import (
     natural_key,
 )
 from funds.imports.report import ParsedRow
-from funds.policy import normalise_city
+from funds.policy import CountyClusterFacts, normalise_city
 
 RowHandler = Callable[[Session, ParsedRow, Context], bool]
 """Apply one row; return True when it made something new, False when it was already there."""
@@ -115,6 +118,7 @@ def award(session: Session, row: ParsedRow, ctx: Context) -> bool:
         earlier = session.exec(select(Award).where(Award.code == v["code"])).first()
         if earlier is not None:
             return _same_award(session, earlier, row)
+    county = _county_of(row)
     grants.grant_award(
         session,
         programme=v["programme"],
@@ -127,8 +131,23 @@ def award(session: Session, row: ParsedRow, ctx: Context) -> bool:
         split=v["split"],
         code=v["code"],
         idempotency_key=key,
+        county=county,
     )
     return not known
+
+
+def _county_of(row: ParsedRow) -> CountyClusterFacts | None:
+    """The row's county recognition figures (required for a county cluster)."""
+    v = row.values
+    return county_facts(
+        v["programme"],
+        revenue=v.get("revenue"),
+        leading_enterprises=v.get("leading_enterprises"),
+        quality_enterprises=v.get("quality_enterprises"),
+        rd_intensity=v.get("rd_intensity"),
+        first_in_province=bool(v.get("first_in_province")),
+        top_nationally=bool(v.get("top_nationally")),
+    )
 
 
 def _same_award(session: Session, found: Award, row: ParsedRow) -> bool:
@@ -144,6 +163,12 @@ def _same_award(session: Session, found: Award, row: ParsedRow) -> bool:
     )
     wanted = (v["programme"], v["recipient"], v["fund"], v["granted_on"])
     amount_differs = v["amount"] is not None and v["amount"] != found.amount
+    if v.get("revenue") is not None:  # figures given: they must be the stored ones
+        facts = _county_of(row)
+        recorded = county_figures_of(found)
+        amount_differs |= facts is not None and (
+            recorded is None or county_row_figures(facts) != recorded
+        )
     if stored != wanted or amount_differs:
         raise Duplicate(
             f"award {found.code} already exists ({found.programme}, {stored[1]}, {stored[2]},"

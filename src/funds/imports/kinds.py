@@ -106,6 +106,7 @@ _person = partial(cells.as_text, max_length=120)
 _voucher = partial(cells.as_text, max_length=120)
 _year = partial(cells.as_whole, low=2000, high=2100)
 _stage = partial(cells.as_whole, low=1, high=50)
+_count = partial(cells.as_whole, low=0, high=100_000)
 
 _AWARD = Column("award", "奖补编号", "award", cells.as_code, note="e.g. ZONE-2025-0001")
 _DATE_NOTE = "2025-03-01, 2025/3/1 or a date cell"
@@ -189,6 +190,57 @@ AWARDS = Kind(
             note="whole percents per year, e.g. 40/30/30 (default: the programme's)",
         ),
         Column("granted_on", "立项日期", "granted on", cells.as_date, note=_DATE_NOTE),
+        # A county cluster's recognition figures (COUNTY-PLAN 附件4 第三条): required for one.
+        Column(
+            "revenue",
+            "集群营业收入",
+            "cluster revenue",
+            cells.as_amount,
+            required=False,
+            note="county clusters (≥ 100亿); " + _AMOUNT_NOTE,
+            aliases=("营业收入",),
+        ),
+        Column(
+            "leading_enterprises",
+            "龙头企业数",
+            "leading enterprises",
+            _count,
+            required=False,
+            note="county clusters (at least 1)",
+        ),
+        Column(
+            "quality_enterprises",
+            "优质企业数",
+            "quality enterprises",
+            _count,
+            required=False,
+            note="county clusters (at least 50)",
+        ),
+        Column(
+            "rd_intensity",
+            "研发投入强度",
+            "R&D intensity",
+            cells.as_percent,
+            required=False,
+            note="county clusters (at least 2.2%); type 2.2% as text",
+            aliases=("平均研发投入强度",),
+        ),
+        Column(
+            "first_in_province",
+            "全省同行业第一",
+            "first in province",
+            cells.as_yes_no,
+            required=False,
+            note="是 when the cluster's revenue is first in the province (放宽营业收入)",
+        ),
+        Column(
+            "top_nationally",
+            "全国同行业前列",
+            "top nationally",
+            cells.as_yes_no,
+            required=False,
+            note="是 when the cluster's revenue is near the top nationally (放宽营业收入)",
+        ),
     ),
     "awards granted, committed against each year's budget",
     aliases=("award",),

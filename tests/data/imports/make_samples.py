@@ -55,6 +55,12 @@ SAMPLES: dict[str, tuple[str, list[str], list[list[Any]]]] = {
             "奖补金额",
             "分期比例",
             "立项日期",
+            # a county cluster's recognition figures (COUNTY-PLAN 附件4 第三条)
+            "集群营业收入",
+            "龙头企业数",
+            "优质企业数",
+            "研发投入强度",
+            "全省同行业第一",
         ],
         [
             [
@@ -66,6 +72,7 @@ SAMPLES: dict[str, tuple[str, list[str], list[list[Any]]]] = {
                 "1000万",
                 "40/30/30",
                 date(2025, 3, 1),
+                *[None] * 5,
             ],
             [
                 "ADV-2025-0101",
@@ -76,6 +83,7 @@ SAMPLES: dict[str, tuple[str, list[str], list[list[Any]]]] = {
                 None,
                 None,
                 "2025-03-01",
+                *[None] * 5,
             ],
             [
                 "CC-2025-0101",
@@ -86,6 +94,11 @@ SAMPLES: dict[str, tuple[str, list[str], list[list[Any]]]] = {
                 3000000,
                 "50/50",
                 "2025/3/1",
+                "105亿",
+                2,
+                63,
+                "2.35%",
+                "否",
             ],
         ],
     ),

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, select
 
-from factories import credit_code, release, world, zone_award
+from factories import credit_code, release, world, zone_award, zone_paid_in_one_year
 from funds import grants
 from funds.compliance import (
     AlertFilter,
@@ -72,8 +72,7 @@ def test_a_grant_from_a_budget_set_for_a_later_year_is_within_that_budget(books:
 def test_a_zone_passing_on_too_slowly_is_orange_then_red_after_the_grant_ends(
     books: Session,
 ) -> None:
-    award = zone_award(books, split=(100,))  # 1000万 in 2025
-    release(books, award.code, 1, date(2025, 4, 1))
+    award = zone_paid_in_one_year(books)  # 1000万 in 2025
     pass_through(books, award.code, 100, date(2025, 6, 1))
     key = f"pass-through-80:{award.code}"
     orange = scan(books, as_of=date(2025, 9, 1), record=False)
@@ -87,8 +86,7 @@ def test_a_zone_passing_on_too_slowly_is_orange_then_red_after_the_grant_ends(
 def test_exactly_80_percent_passed_on_by_the_end_raises_no_pass_through_alert(
     books: Session,
 ) -> None:
-    award = zone_award(books, split=(100,))
-    release(books, award.code, 1, date(2025, 4, 1))
+    award = zone_paid_in_one_year(books)  # 1000万 in 2025
     pass_through(books, award.code, 400, date(2025, 6, 1), n=1)
     pass_through(books, award.code, 400, date(2025, 7, 1), n=2)
     result = scan(books, as_of=date(2026, 1, 1), record=False)

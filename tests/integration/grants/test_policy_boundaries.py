@@ -9,12 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants, policy
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach
+from funds.grants.models import Stage
 from funds.policy import WAN, YI, CountyClusterFacts, Gate, Grade, Programme, check_county_criteria
 
 
@@ -317,9 +318,60 @@ def test_revenue_below_100_yi_may_be_relaxed_only_for_a_leading_cluster() -> Non
 
 # ZONE-GUIDE 附则: 有效期至2027年12月31日
 def test_a_zone_stage_planned_in_2027_is_within_the_guideline(books: Session) -> None:
-    award = zone_award(books, granted_on=date(2027, 12, 31), split=(100,))
+    award = grants.grant_award(
+        books,
+        programme=Programme.SERVICE_ZONE,
+        recipient="HF-GX",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2027, 12, 31),
+        stages=[grants.StagePlan(2027, 400 * WAN), grants.StagePlan(2027, 600 * WAN)],
+        actor="finance-a",
+    )
     release(books, award.code, 1, date(2027, 12, 31))
+    grants.record_assessment(
+        books, award=award.code, year=2027, grade="合格", on=date(2027, 12, 31), actor="p"
+    )
+    release(books, award.code, 2, date(2027, 12, 31))
     assert statement(books, award.code).paid == 1000 * WAN
+
+
+# -- 分步到位: ADV-OPINION §二十一, ADV-MEASURES 第十二条, ZONE-GUIDE 评估管理 -----------------
+
+
+@pytest.mark.parametrize(
+    ("programme", "tier", "source"),
+    [
+        (Programme.ADVANCED_CLUSTER, "provincial", "ADV-MEASURES 第十二条"),
+        (Programme.SERVICE_ZONE, "", "ZONE-GUIDE 评估管理"),
+    ],
+)
+def test_an_award_the_text_pays_in_stages_cannot_be_planned_as_one_stage(
+    books: Session, programme: Programme, tier: str, source: str
+) -> None:
+    with pytest.raises(RuleBreach, match="分步到位") as refused:
+        grants.grant_award(
+            books,
+            programme=programme,
+            recipient="HF-GX" if programme is Programme.SERVICE_ZONE else "WH-CL",
+            fund=FUND,
+            amount=None if tier else 500 * WAN,
+            tier=tier,
+            split=(100,),
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert refused.value.rule == "staged-payment"
+    assert refused.value.clause is not None
+    assert refused.value.clause.startswith(source)
+
+
+def test_a_county_cluster_may_be_funded_in_one_stage_since_its_texts_set_no_stages(
+    books: Session,
+) -> None:
+    """COUNTY-PLAN 附件4 第七条 and COUNTY-OPINION only say 统筹……专项资金 support the cluster."""
+    code = county_award(books, date(2025, 6, 20), [grants.StagePlan(2025, 200 * WAN)])
+    assert len(statement(books, code).stages) == 1
 
 
 # ZONE-GUIDE 评估管理: 剩余资金 (≤ 20 %) is measured against the money received, not the award
@@ -335,3 +387,123 @@ def test_a_zones_own_use_cap_grows_with_each_stage_received(books: Session) -> N
     release(books, award.code, 2, date(2026, 6, 1))  # 700万 received
     grants.record_spending(books, amount=140 * WAN, on=date(2026, 6, 2), **spend)
     assert statement(books, award.code).spent == 140 * WAN
+
+
+def zone_received_400_then_700(books: Session) -> str:
+    """A zone paid 400万 on 2025-04-01 and 300万 more on 2026-06-01."""
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.record_assessment(
+        books, award=award.code, year=2026, grade="合格", on=date(2026, 5, 1), actor="p"
+    )
+    release(books, award.code, 2, date(2026, 6, 1))
+    return award.code
+
+
+# ZONE-GUIDE 评估管理: the 20 % left for own use is of the money received by the day it is used
+def test_a_backdated_own_use_is_capped_by_what_had_been_received_by_its_date(
+    books: Session,
+) -> None:
+    code = zone_received_400_then_700(books)
+    spend = {"award": code, "purpose": "诊断宣贯", "actor": "zone-officer"}
+    with pytest.raises(RuleBreach, match="by 2025-05-01") as refused:
+        grants.record_spending(books, amount=80 * WAN + 1, on=date(2025, 5, 1), **spend)
+    assert refused.value.rule == "own-use-at-most-20-percent"
+    assert refused.value.details["received"] == 400 * WAN
+    assert refused.value.details["cap"] == 80 * WAN
+    grants.record_spending(books, amount=80 * WAN, on=date(2025, 5, 1), **spend)  # exactly 20 %
+    grants.record_spending(books, amount=60 * WAN, on=date(2026, 6, 1), **spend)  # 140 of 700
+    assert statement(books, code).spent == 140 * WAN
+
+
+def test_own_use_dated_before_any_money_arrived_is_refused(books: Session) -> None:
+    code = zone_received_400_then_700(books)
+    with pytest.raises(RuleBreach, match=r"had received 0\.00 元 by 2025-03-31"):
+        grants.record_spending(
+            books, award=code, amount=1, purpose="诊断宣贯", on=date(2025, 3, 31), actor="z"
+        )
+
+
+def test_a_backdated_own_use_may_not_push_a_later_day_past_20_percent(books: Session) -> None:
+    code = zone_received_400_then_700(books)
+    spend = {"award": code, "purpose": "诊断宣贯", "actor": "zone-officer"}
+    grants.record_spending(books, amount=140 * WAN, on=date(2026, 7, 1), **spend)  # 20 % of 700
+    # Within 20 % of the 400万 received by 2025-05-01, but 150万 by 2026-07-01 is above 140万.
+    with pytest.raises(RuleBreach, match="by 2026-07-01") as refused:
+        grants.record_spending(books, amount=10 * WAN, on=date(2025, 5, 1), **spend)
+    assert refused.value.details["spent"] == 140 * WAN
+    assert statement(books, code).spent == 140 * WAN
+
+
+def test_a_reversed_own_use_no_longer_counts_against_the_cap(books: Session) -> None:
+    code = zone_received_400_then_700(books)
+    spend = {"award": code, "purpose": "诊断宣贯", "actor": "zone-officer"}
+    mistaken = grants.record_spending(books, amount=80 * WAN, on=date(2025, 5, 1), **spend)
+    grants.reverse_entry(books, entry_id=mistaken.entry_id, reason="录错日期", actor="finance-a")
+    grants.record_spending(books, amount=80 * WAN, on=date(2025, 6, 1), **spend)
+    assert statement(books, code).spent == 80 * WAN
+
+
+def test_a_release_cannot_be_reversed_while_own_use_rests_on_it(books: Session) -> None:
+    code = zone_received_400_then_700(books)
+    spend = {"award": code, "purpose": "诊断宣贯", "actor": "zone-officer"}
+    grants.record_spending(books, amount=100 * WAN, on=date(2026, 7, 1), **spend)  # > 80万
+    second = statement(books, code).stages[1]
+    assert second.status == "paid"
+    release_entry = books.exec(
+        select(Stage.release_entry_id).where(Stage.seq == 2, Stage.year == 2026)
+    ).one()
+    assert release_entry is not None
+    with pytest.raises(RuleBreach, match="reverse that own use before the release"):
+        grants.reverse_entry(books, entry_id=release_entry, reason="录错", actor="finance-a")
+    assert statement(books, code).paid == 700 * WAN
+
+
+# -- assessments happen within the award's life: from its recognition, in their own year -----
+
+
+def test_an_assessment_for_a_year_before_the_recognition_is_refused_naming_the_year(
+    books: Session,
+) -> None:
+    award = zone_award(books, granted_on=date(2025, 3, 1))
+    with pytest.raises(InvalidInput, match="before its recognition") as refused:
+        grants.record_assessment(
+            books, award=award.code, year=2024, grade="合格", on=date(2025, 4, 1), actor="p"
+        )
+    assert refused.value.field == "year"
+
+
+def test_an_assessment_dated_before_the_recognition_is_refused_naming_the_date(
+    books: Session,
+) -> None:
+    award = zone_award(books, granted_on=date(2025, 3, 1))
+    with pytest.raises(InvalidInput, match="2025-02-28, before its recognition") as refused:
+        grants.record_assessment(
+            books, award=award.code, year=2025, grade="合格", on=date(2025, 2, 28), actor="p"
+        )
+    assert refused.value.field == "on"
+    grants.record_assessment(  # the day of the recognition itself is possible
+        books, award=award.code, year=2025, grade="合格", on=date(2025, 3, 1), actor="p"
+    )
+
+
+def test_a_2027_result_cannot_be_dated_in_2026(books: Session) -> None:
+    award = zone_award(books, granted_on=date(2025, 3, 1))
+    with pytest.raises(InvalidInput, match="the 2027 assessment") as refused:
+        grants.record_assessment(
+            books, award=award.code, year=2027, grade="合格", on=date(2026, 12, 31), actor="p"
+        )
+    assert refused.value.field == "on"
+    assert statement(books, award.code).status == "active"
+
+
+def test_a_result_given_after_its_year_is_still_recorded_and_gates_its_stage(
+    books: Session,
+) -> None:
+    """Late is possible: the 2026 result given in January 2027 (and typed in later still)."""
+    award = zone_award(books, granted_on=date(2025, 3, 1))  # stages 2025 / 2026 / 2027
+    grants.record_assessment(
+        books, award=award.code, year=2026, grade="合格", on=date(2027, 1, 20), actor="p"
+    )
+    release(books, award.code, 2, date(2027, 2, 1))
+    assert statement(books, award.code).paid == 300 * WAN

@@ -493,7 +493,7 @@ def test_award_codes_keep_counting_past_9999(books: Session) -> None:
         recipient="CZ",
         fund=FUND,
         amount=100,
-        stages=[grants.StagePlan(2025, 100)],
+        stages=[grants.StagePlan(2025, 50), grants.StagePlan(2026, 50)],
         code="ZONE-2025-9999",
         granted_on=date(2025, 3, 1),
         actor="finance-a",

@@ -16,7 +16,9 @@ from funds.api.schemas.grants import AwardCreate, AwardStatementRead, AwardSumma
 from funds.api.scope import Scope
 from funds.api.types import CODE_PATTERN, Day, fen
 from funds.api.users import Role
+from funds.errors import InvalidInput
 from funds.grants.awards import StagePlan
+from funds.grants.county import county_facts
 from funds.grants.models import Award, Fund, Recipient
 from funds.grants.views import statement_view
 from funds.money import to_yuan_string
@@ -32,6 +34,20 @@ def grant_award(body: AwardCreate, write: Write) -> object:
     """Grant an award and commit its stages against each year's budget (money-moving)."""
 
     def run() -> AwardStatementRead:
+        figures = body.county
+        if figures is None and body.programme is Programme.COUNTY_CLUSTER:
+            raise InvalidInput(
+                "county", "a county cluster is recognised on its figures (COUNTY-PLAN 附件4 第三条)"
+            )
+        county = county_facts(
+            body.programme,
+            revenue=figures.revenue if figures else None,
+            leading_enterprises=figures.leading_enterprises if figures else None,
+            quality_enterprises=figures.quality_enterprises if figures else None,
+            rd_intensity=figures.rd_intensity if figures else None,
+            first_in_province=figures.first_in_province if figures else False,
+            top_nationally=figures.top_nationally if figures else False,
+        )
         award = grants.grant_award(
             write.session,
             programme=body.programme,
@@ -52,6 +68,7 @@ def grant_award(body: AwardCreate, write: Write) -> object:
             ),
             code=body.code,
             idempotency_key=write.service_key,
+            county=county,
         )
         statement = grants.award_statement(write.session, award.code)
         return AwardStatementRead.model_validate(statement_view(statement))

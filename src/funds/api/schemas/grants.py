@@ -86,12 +86,40 @@ class StagePlanIn(Strict):
     amount: Amount
 
 
+REVENUE_PATTERN = r"^[0-9][0-9,]{0,17}(\.[0-9]{1,10})?(亿元|万元|亿|万|元)?$"
+"""An amount as officers write it, read by :func:`funds.money.parse_fen`: ``120亿``,
+``12000000000.00`` (元)."""
+PERCENT_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,2})?%?$"
+"""An exact percent with at most two decimals: ``2.2%`` or ``2.2``."""
+
+
+class CountyCriteriaIn(Strict):
+    """The figures a county cluster is recognised on (COUNTY-PLAN 附件4 第三条).
+
+    Revenue of at least 100亿元 (relaxed only when the cluster's revenue is first in the
+    province or near the top nationally), at least one leading enterprise, at least 50
+    quality enterprises, an average R&D intensity of at least 2.2 %.
+    """
+
+    revenue: Annotated[str, Field(pattern=REVENUE_PATTERN, examples=["120亿"])] = Field(
+        description="集群营业收入: 亿/万/元 text, or 元 as a decimal string; never a number."
+    )
+    leading_enterprises: Annotated[int, Field(ge=0, le=100_000)]
+    quality_enterprises: Annotated[int, Field(ge=0, le=100_000)]
+    rd_intensity: Annotated[str, Field(pattern=PERCENT_PATTERN, examples=["2.4%"])] = Field(
+        description="平均研发投入强度 as an exact percent text; never a number."
+    )
+    first_in_province: bool = False
+    top_nationally: bool = False
+
+
 class AwardCreate(Strict):
     """An award to grant; its stages are committed against each year's budget at once.
 
     Clusters give ``tier`` (the amount is fixed by it); zones and county clusters give
     ``amount``. Stages default to the programme's split over consecutive years; ``split``
-    (percentages) or ``stages`` (explicit years and amounts) override it.
+    (percentages) or ``stages`` (explicit years and amounts) override it. A county cluster
+    also gives ``county``, the figures its recognition rests on (required).
     """
 
     model_config = _examples(
@@ -110,6 +138,19 @@ class AwardCreate(Strict):
             "split": [40, 30, 30],
             "granted_on": "2025-03-18",
         },
+        {
+            "programme": "county_cluster",
+            "recipient": "AQ-HN",
+            "fund": "mfg",
+            "amount": "3000000.00",
+            "granted_on": "2025-06-20",
+            "county": {
+                "revenue": "120亿",
+                "leading_enterprises": 2,
+                "quality_enterprises": 60,
+                "rd_intensity": "2.4%",
+            },
+        },
     )
     programme: Programme
     recipient: Code
@@ -120,6 +161,7 @@ class AwardCreate(Strict):
     split: Annotated[list[Annotated[int, Field(ge=1, le=100)]], Field(max_length=10)] | None = None
     stages: Annotated[list[StagePlanIn], Field(min_length=1, max_length=10)] | None = None
     code: Annotated[str, code_field()] | None = None
+    county: CountyCriteriaIn | None = None
 
 
 class StageAction(Strict):
@@ -301,6 +343,17 @@ class UseLineRead(Strict):
     amount: str
 
 
+class CountyCriteriaRead(Strict):
+    """The figures a county recognition rested on (revenue in 元, intensity in percent)."""
+
+    revenue: str
+    leading_enterprises: int
+    quality_enterprises: int
+    rd_intensity_percent: str
+    first_in_province: bool
+    top_nationally: bool
+
+
 class AwardStatementRead(Strict):
     """Everything about one award as of a date (amounts in 元)."""
 
@@ -331,6 +384,9 @@ class AwardStatementRead(Strict):
     stages: list[StageRead]
     enterprises: list[UseLineRead]
     purposes: list[UseLineRead]
+    county: CountyCriteriaRead | None = Field(
+        default=None, description="County clusters: the figures of the recognition."
+    )
 
 
 class AwardSummaryRead(Strict):
