@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from funds.api.models import ApiUser
 from funds.api.problems import BUSY, UNAUTHORIZED, ApiProblem
 from funds.api.users import authenticate
-from funds.db import Database, is_sqlite
+from funds.db import Database
 
 READS = frozenset({"GET", "HEAD"})
 GATE_TIMEOUT = 120.0
@@ -88,16 +88,19 @@ def connection_gate(database: Database) -> Gate:
     some free. Without it, fifty clients exhaust the pool's connections (30 s checkout
     timeout) or the thread pool (every thread waiting on the lock, none left to commit).
 
-    On SQLite, write requests also queue one at a time in the event loop, first come first
-    served: SQLite has one writer anyway, and writers left to wait inside SQLite's busy
-    handler poll with sleeps of up to 100 ms, in no order, so that under load a few of them
-    wait for seconds while the lock is free (p99 4.3 s at 50 clients before the queue).
+    Write requests also queue one at a time in the event loop, first come first served. On
+    SQLite there is one writer anyway, and writers left to wait inside SQLite's busy handler
+    poll with sleeps of up to 100 ms, in no order, so that under load a few of them wait for
+    seconds while the lock is free (p99 4.3 s at 50 clients before the queue). On PostgreSQL
+    every money-moving write queues on the ledger's chain-head row anyway; waiting there, 30
+    threads fight the one holding the lock for the interpreter, and the row lock grants in no
+    fixed order (same throughput, p99 2.1 s → 1.1 s at 50 clients with the queue).
     """
     pool = database.engine.pool
     width = MAX_GATE
     if isinstance(pool, QueuePool):
         width = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
-    return Gate(max(1, min(width, MAX_GATE)), one_writer=is_sqlite(database.engine))
+    return Gate(max(1, min(width, MAX_GATE)), one_writer=True)
 
 
 async def hold_gate(request: Request) -> AsyncIterator[None]:
