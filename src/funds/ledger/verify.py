@@ -37,12 +37,12 @@ from typing import Any, cast
 from sqlalchemy import Connection, text
 
 from funds.ledger import sqlite_walk
-from funds.ledger.hashing import GENESIS, canonical_entry, chain_hash
+from funds.ledger.hashing import GENESIS, canonical_entry, chain_hash, compact_json
 
 _CHUNK = 20_000
 _STREAM = {"stream_results": True, "yield_per": _CHUNK}
-_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-"""The encoder of ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)``, built once."""
+_CANONICAL = compact_json(ensure_ascii=False)
+"""The canonical form's encoder (``hashing.compact_json``), the one the posting path uses."""
 _MAX_SUSPECTS = 1_000
 """More suspect entries than this in a walk: the fast way gives up and the replay answers."""
 _PARALLEL_MIN = 200_000
