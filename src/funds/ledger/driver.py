@@ -8,6 +8,13 @@ times what SQLite takes to run it, so these statements are written out once per 
 here and executed on the driver's own cursor. The cursor belongs to the connection the
 session already holds: the same transaction, the same locks, the same savepoints in tests.
 
+On PostgreSQL each round trip to the server costs more than the statement it carries, so
+the driver pipelines (psycopg's pipeline mode): the reads that lock the accounts and the
+chain head and look up idempotency keys travel together, and so do all the writes; an
+entry costs two round trips before the commit instead of one per statement. (One
+statement of data-modifying CTEs over ``unnest`` arrays was tried and was three times
+slower: its parameter types vary with the values, so it is planned afresh each time.)
+
 Values are passed as the SQLAlchemy column types would store them, so that rows written
 here and rows written through the ORM are indistinguishable: on SQLite a date is its ISO
 text and a timestamp is ``YYYY-MM-DD HH:MM:SS.ffffff``; psycopg takes ``date`` and
@@ -17,6 +24,7 @@ text and a timestamp is ``YYYY-MM-DD HH:MM:SS.ffffff``; psycopg takes ``date`` a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +78,7 @@ class PostingDriver:
         self._sql = _SQLITE if self.sqlite else _POSTGRES
         driver = conn.connection.driver_connection
         assert driver is not None, "the unit of work's connection is closed"
+        self._driver: Any = driver
         self._cursor = driver.cursor()
 
     def day(self, value: date) -> date | str:
@@ -79,6 +88,30 @@ class PostingDriver:
     def stamp(self, value: datetime) -> datetime | str:
         """Return ``value`` as the driver stores a ``TIMESTAMP`` column (naive UTC)."""
         return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+
+    def lock(
+        self, codes: Sequence[str], keys: Sequence[str]
+    ) -> tuple[list[tuple[int, str, str, int]], tuple[int, str] | None, dict[str, tuple[int, str]]]:
+        """Return :meth:`accounts`, :meth:`head` and :meth:`replays` (no keys: none), locked.
+
+        On PostgreSQL the three statements go in one pipeline: one round trip, the
+        accounts locked in id order before the head, as when they are sent one by one.
+        """
+        if self.sqlite:
+            return self.accounts(codes), self.head(), self.replays(keys) if keys else {}
+        accounts, head, replays = self._cursor, self._driver.cursor(), self._driver.cursor()
+        with self._driver.pipeline():
+            accounts.execute(_PG_ACCOUNTS, (list(codes),))
+            head.execute(self._sql["head"])
+            if keys:
+                replays.execute(_PG_REPLAYS, (list(keys),))
+        row = head.fetchone()
+        found = replays.fetchall() if keys else []
+        return (
+            list(accounts.fetchall()),
+            None if row is None else (int(row[0] or 0), str(row[1])),
+            {key: (int(entry_id), digest) for key, entry_id, digest in found},
+        )
 
     def accounts(self, codes: Sequence[str]) -> list[tuple[int, str, str, int]]:
         """Return ``(id, code, rule, balance)`` of the accounts named, locked, in id order."""
@@ -119,11 +152,12 @@ class PostingDriver:
         postings)`` in a fixed order, so that concurrent writers lock rows alike.
         """
         cursor, sql = self._cursor, self._sql
-        cursor.executemany(sql["insert_entry"], entries)
-        cursor.executemany(sql["insert_posting"], postings)
-        cursor.executemany(sql["set_balance"], list(balances))
-        cursor.executemany(sql["add_daily"], daily)
-        cursor.execute(sql["set_head"], head)
+        with nullcontext() if self.sqlite else self._driver.pipeline():
+            cursor.executemany(sql["insert_entry"], entries)
+            cursor.executemany(sql["insert_posting"], postings)
+            cursor.executemany(sql["set_balance"], list(balances))
+            cursor.executemany(sql["add_daily"], daily)
+            cursor.execute(sql["set_head"], head)
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         return list(self._cursor.execute(sql, params).fetchall())

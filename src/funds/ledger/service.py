@@ -249,10 +249,12 @@ class Ledger:
             _validate(request)
         driver = PostingDriver(self.session.connection())
         codes = sorted({leg.account for r in requests for leg in r.legs})
-        states = self._lock_accounts(driver, codes)
-        head_id, head_hash = self._lock_chain(driver)
         keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
-        replays = driver.replays(keys) if keys else {}
+        rows, head, replays = driver.lock(codes, keys)
+        states = _account_states(codes, rows)
+        if head is None:
+            raise RuntimeError("ledger chain head is missing: run `funds init`")
+        head_id, head_hash = head
         seen_keys: dict[str, int] = {}
         reversed_here: dict[int, int] = {}
         posted: list[PostedEntry] = []
@@ -497,24 +499,6 @@ class Ledger:
 
     # -- internals ----------------------------------------------------------------
 
-    def _lock_accounts(
-        self, driver: PostingDriver, codes: Sequence[str]
-    ) -> dict[str, _AccountState]:
-        states = {
-            code: _AccountState(int(account_id), code, BalanceRule(rule), int(balance))
-            for account_id, code, rule, balance in driver.accounts(codes)
-        }
-        for code in codes:
-            if code not in states:
-                raise UnknownAccount(code)
-        return states
-
-    def _lock_chain(self, driver: PostingDriver) -> tuple[int, str]:
-        head = driver.head()
-        if head is None:
-            raise RuntimeError("ledger chain head is missing: run `funds init`")
-        return head
-
     def _refuse_second_reversal(self, entry_id: int, in_batch: Mapping[int, int]) -> None:
         """Raise :class:`AlreadyReversed` if ``entry_id`` is reversed (call under the lock)."""
         reversal = in_batch.get(entry_id) or self.reversal_of(entry_id)
@@ -547,6 +531,20 @@ class Ledger:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _account_states(
+    codes: Sequence[str], rows: Sequence[tuple[int, str, str, int]]
+) -> dict[str, _AccountState]:
+    """The locked accounts by code; raise :class:`UnknownAccount` for any not found."""
+    states = {
+        code: _AccountState(int(account_id), code, BalanceRule(rule), int(balance))
+        for account_id, code, rule, balance in rows
+    }
+    for code in codes:
+        if code not in states:
+            raise UnknownAccount(code)
+    return states
 
 
 def _validate(request: EntryRequest) -> None:
