@@ -10,9 +10,21 @@ request is timed from send to the end of its response. Bounded: a fixed number o
 per client and a time limit. Afterwards every response must have been 201, the money passed
 on must equal what was accepted, and the ledger must verify.
 
-Targets (issue 5): p99 ≤ 50 ms and ≥ 300 requests/s on each database. The figures depend on
-what else the machine is doing; the load average is recorded beside them, and so is the
-server's own CPU time per request (from ``/proc``), which depends far less on the neighbours.
+Targets (issue 5): p99 ≤ 50 ms and ≥ 300 requests/s on each database. Two loads measure them,
+because with 50 clients that send again the moment an answer arrives (a closed loop) the two
+are one figure: by Little's law the mean latency is 50 / throughput, so p99 ≤ 50 ms would
+need ≥ 1,000 requests/s. So:
+
+- *saturation* (closed loop): the 50 clients send back to back; the throughput is what the
+  server can do (target ≥ 300/s); its latencies are reported, with no target of their own;
+- *offered load* (open loop): the 50 clients together send 300 requests/s on a fixed
+  schedule, each its share, whether or not earlier answers have come; a request's latency
+  counts from when the schedule said to send it, so a server that falls behind is charged
+  for the queue it builds (no coordinated omission). Target: p99 ≤ 50 ms at 300/s.
+
+The figures depend on what else the machine is doing; the load average is recorded beside
+them, and so is the server's own CPU time per request (from ``/proc``), which depends far
+less on the neighbours.
 """
 
 from __future__ import annotations
@@ -63,9 +75,12 @@ class Sizes:
     warmup_per_client: int
     time_limit: float
 
+    offered_seconds: float
+    """How long the open-loop phase offers :data:`RATE_TARGET` requests/s."""
 
-FULL = Sizes(per_client=40, warmup_per_client=2, time_limit=120.0)
-QUICK = Sizes(per_client=6, warmup_per_client=1, time_limit=60.0)
+
+FULL = Sizes(per_client=40, warmup_per_client=2, time_limit=120.0, offered_seconds=20.0)
+QUICK = Sizes(per_client=6, warmup_per_client=1, time_limit=60.0, offered_seconds=2.0)
 
 
 def figure(value: float, unit: str, target: float | None, better: str) -> dict[str, Any]:
@@ -172,9 +187,30 @@ def server(url: str) -> Iterator[tuple[int, int]]:
 # -- the load generator -----------------------------------------------------------------
 
 
+def _request(token: str, awards: list[str], n: int, i: int, tag: str) -> bytes:
+    """Client ``n``'s ``i``-th pass-through request, as bytes on the wire."""
+    award = awards[(n + i) % len(awards)]
+    body = json.dumps(
+        {
+            "enterprise": credit(1 + (n + i) % 5),
+            "amount": "100.00",
+            "purpose": "培育服务型制造标杆企业",
+            "on": "2025-06-01",
+        },
+        ensure_ascii=False,
+    ).encode()
+    head = (
+        f"POST /awards/{award}/pass-throughs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token}\r\nIdempotency-Key: {tag}-{n}-{i}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
 async def _client(
     port: int, token: str, awards: list[str], n: int, count: int, tag: str, deadline: float
 ) -> tuple[list[float], list[int]]:
+    """Closed loop: send, wait for the answer, send the next."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     latencies: list[float] = []
     statuses: list[int] = []
@@ -182,28 +218,51 @@ async def _client(
         for i in range(count):
             if time.monotonic() > deadline:
                 break
-            award = awards[(n + i) % len(awards)]
-            body = json.dumps(
-                {
-                    "enterprise": credit(1 + (n + i) % 5),
-                    "amount": "100.00",
-                    "purpose": "培育服务型制造标杆企业",
-                    "on": "2025-06-01",
-                },
-                ensure_ascii=False,
-            ).encode()
-            head = (
-                f"POST /awards/{award}/pass-throughs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Bearer {token}\r\nIdempotency-Key: {tag}-{n}-{i}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode()
+            request = _request(token, awards, n, i, tag)
             started = time.perf_counter()
-            writer.write(head + body)
+            writer.write(request)
             await writer.drain()
             status = await _read_response(reader)
             latencies.append((time.perf_counter() - started) * 1000)
             statuses.append(status)
     finally:
+        writer.close()
+    return latencies, statuses
+
+
+async def _scheduled_client(
+    port: int, token: str, awards: list[str], n: int, start: float, seconds: float, tag: str
+) -> tuple[list[float], list[int]]:
+    """Open loop: client ``n`` of :data:`CLIENTS` sends its share of :data:`RATE_TARGET`/s.
+
+    Its ``i``-th request is due at ``start + (i + n / CLIENTS) / per_client_rate``; the
+    requests go out on one keep-alive connection (pipelined when the answers lag), and each
+    latency runs from the due time to the end of the answer.
+    """
+    interval = CLIENTS / RATE_TARGET
+    count = int(seconds / interval)
+    due = [start + (i + n / CLIENTS) * interval for i in range(count)]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    latencies: list[float] = []
+    statuses: list[int] = []
+
+    async def send() -> None:
+        for i, at in enumerate(due):
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            writer.write(_request(token, awards, n, i, tag))
+            await writer.drain()
+
+    sender = asyncio.create_task(send())
+    try:
+        for at in due:  # answers come back in order on one connection
+            status = await _read_response(reader)
+            latencies.append((time.perf_counter() - at) * 1000)
+            statuses.append(status)
+        await sender
+    finally:
+        sender.cancel()
         writer.close()
     return latencies, statuses
 
@@ -228,6 +287,19 @@ async def _load(
         *(_client(port, token, awards, n, per_client, tag, deadline) for n in range(CLIENTS))
     )
     elapsed = time.perf_counter() - started
+    latencies = [x for lat, _ in results for x in lat]
+    statuses = [s for _, st in results for s in st]
+    return latencies, statuses, elapsed
+
+
+async def _offered(
+    port: int, token: str, awards: list[str], seconds: float, tag: str
+) -> tuple[list[float], list[int], float]:
+    start = time.perf_counter() + 0.2
+    results = await asyncio.gather(
+        *(_scheduled_client(port, token, awards, n, start, seconds, tag) for n in range(CLIENTS))
+    )
+    elapsed = time.perf_counter() - start
     latencies = [x for lat, _ in results for x in lat]
     statuses = [s for _, st in results for s in st]
     return latencies, statuses, elapsed
@@ -260,10 +332,13 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
             _load(port, token, awards, sizes.per_client, "run", sizes.time_limit)
         )
         cpu_after = cpu_seconds(pid)
+        offered, offered_statuses, offered_elapsed = asyncio.run(
+            _offered(port, token, awards, sizes.offered_seconds, "offered")
+        )
     server_cpu = None
     if cpu_before is not None and cpu_after is not None:
         server_cpu = round((cpu_after - cpu_before) / len(statuses) * 1000, 2)
-    accepted = sum(1 for s in statuses if s == 201)
+    accepted = sum(1 for s in statuses + offered_statuses if s == 201)
     warm = CLIENTS * sizes.warmup_per_client
     with db.unit_of_work(readonly=True) as session:
         passed = sum(
@@ -275,13 +350,19 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
     return {
         "requests": len(statuses),
         "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
-        "p50_ms": round(percentile(latencies, 50), 2),
-        "p95_ms": round(percentile(latencies, 95), 2),
-        "p99_ms": figure(percentile(latencies, 99), "ms", P99_TARGET_MS, "lower"),
-        "max_ms": round(max(latencies), 2),
+        "saturation_p50_ms": round(percentile(latencies, 50), 2),
+        "saturation_p99_ms": round(percentile(latencies, 99), 2),
         "throughput": figure(len(statuses) / elapsed, "requests/s", RATE_TARGET, "higher"),
         "seconds": round(elapsed, 2),
         "server_cpu_ms_per_request": server_cpu,
+        "offered_requests_per_s": RATE_TARGET,
+        "offered_achieved_per_s": round(len(offered_statuses) / offered_elapsed, 2),
+        "offered_statuses": {
+            str(s): offered_statuses.count(s) for s in sorted(set(offered_statuses))
+        },
+        "offered_p50_ms": round(percentile(offered, 50), 2),
+        "p99_ms": figure(percentile(offered, 99), "ms", P99_TARGET_MS, "lower"),
+        "offered_max_ms": round(max(offered), 2),
         "money_matches": passed == (accepted + warm) * AMOUNT_FEN,
         "ledger_verifies": report.ok,
         "load_average_1m": {"before": load_before, "after": os.getloadavg()[0]},
