@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -38,7 +38,31 @@ def upgrade(engine: Engine) -> bool:
     if current_revision(engine) == head_revision(engine):
         return False
     config = alembic_config(engine)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's procedure for rebuilding a table: foreign keys off (the pragma is a
+            # no-op inside a transaction, so it goes first), checked before the commit.
+            _pragma(conn, "PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if sqlite:
+                    _refuse_broken_foreign_keys(conn)
+        finally:
+            if sqlite:
+                _pragma(conn, "PRAGMA foreign_keys=ON")
     return True
+
+
+def _pragma(conn: Connection, statement: str) -> None:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(statement)
+
+
+def _refuse_broken_foreign_keys(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")

@@ -73,7 +73,8 @@ class Entry(SQLModel, table=True):
     links: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     """Canonical JSON of the domain objects the entry concerns (award, stage, enterprise)."""
     prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64)
+    """Not unique-indexed: a random key costs a random page per entry (migration 0010)."""
 
 
 class Posting(SQLModel, table=True):
