@@ -66,6 +66,7 @@ class Entry(SQLModel, table=True):
         default=None, sa_column=Column(String(200), unique=True, nullable=True)
     )
     request_hash: str = Field(max_length=64)
+    """Hash of the request behind ``idempotency_key``; empty for an entry posted without one."""
     reverses_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("ledger_entry.id"), unique=True, nullable=True),

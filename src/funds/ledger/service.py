@@ -64,6 +64,10 @@ _BALANCE_AS_OF = select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
 )
 
 
+NO_REQUEST_HASH = ""
+"""The request hash of an entry posted without an idempotency key: nothing to compare."""
+
+
 @dataclass(frozen=True)
 class Leg:
     """One posting of an entry to be made: ``amount`` 分 on the account ``account``."""
@@ -282,7 +286,7 @@ class Ledger:
             if request.reverses_id is not None:
                 reversed_here[request.reverses_id] = head_id
             links = canonical_links(request.links)
-            digest = request.digest()
+            digest = request.digest() if key is not None else NO_REQUEST_HASH
             day = request.effective_date
             canonical = canonical_entry(
                 entry_id=head_id,
@@ -570,9 +574,13 @@ def _validate(request: EntryRequest) -> None:
 
 def _apply_rules(request: EntryRequest, states: dict[str, _AccountState]) -> None:
     """Apply the request's legs to ``states``; raise before changing any when a rule breaks."""
-    changes: dict[str, int] = {}
-    for leg in request.legs:
-        changes[leg.account] = changes.get(leg.account, 0) + leg.amount
+    legs = request.legs
+    if len(legs) == 2 and legs[0].account != legs[1].account:  # the common entry, no dict
+        changes = {legs[0].account: legs[0].amount, legs[1].account: legs[1].amount}
+    else:
+        changes = {}
+        for leg in legs:
+            changes[leg.account] = changes.get(leg.account, 0) + leg.amount
     for code, change in changes.items():
         state = states[code]
         after = state.balance + change
