@@ -99,9 +99,18 @@ def canonical_entry(
     return _COMPACT(fields).encode()
 
 
+RECORDED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+"""How the canonical form writes an entry's recorded-at time (microseconds always shown)."""
+
+
+def recorded_at_text(value: datetime) -> str:
+    """Return ``value`` as the canonical form writes a recorded-at time."""
+    return value.strftime(RECORDED_AT_FORMAT)
+
+
 def _iso(value: date | datetime | str) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return recorded_at_text(value)
     return value if isinstance(value, str) else value.isoformat()
 
 

@@ -35,6 +35,7 @@ from funds.ledger.hashing import (
     canonical_entry,
     canonical_links,
     chain_hash,
+    recorded_at_text,
     request_digest,
 )
 from funds.ledger.models import (
@@ -266,7 +267,7 @@ class Ledger:
         posting_rows: list[tuple[Any, ...]] = []
         daily: dict[tuple[int, date], list[int]] = {}
         recorded_at = _now()
-        recorded_iso = recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        recorded_iso = recorded_at_text(recorded_at)
         recorded_value = driver.stamp(recorded_at)
         for request in requests:
             key = request.idempotency_key

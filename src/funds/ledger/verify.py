@@ -37,7 +37,13 @@ from typing import Any, cast
 from sqlalchemy import Connection, text
 
 from funds.ledger import sqlite_walk
-from funds.ledger.hashing import GENESIS, canonical_entry, chain_hash, compact_json
+from funds.ledger.hashing import (
+    GENESIS,
+    canonical_entry,
+    chain_hash,
+    compact_json,
+    recorded_at_text,
+)
 
 _CHUNK = 20_000
 _STREAM = {"stream_results": True, "yield_per": _CHUNK}
@@ -496,6 +502,6 @@ def _as_date(value: object) -> date:
 
 def _as_datetime_iso(value: object) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return recorded_at_text(value)
     text_value = str(value).replace(" ", "T")
     return text_value if "." in text_value else text_value + ".000000"
