@@ -265,6 +265,17 @@ def test_a_pass_through_dated_before_the_stage_was_paid_is_refused_and_changes_n
     assert api.get(f"/awards/{ZONE}", user="finance-a").json()["enterprises"] == []
 
 
+def test_a_release_whose_money_was_passed_on_cannot_be_reversed_over_http(api: Api) -> None:
+    api.post(f"/awards/{ZONE}/pass-throughs", pass_through("3500000.00"), user="zone-hf")
+    history = api.get(f"/ledger/accounts/award:{ZONE}:held/history", user="auditor").json()
+    release = next(line["entry"] for line in history["items"] if line["kind"] == "release")
+    response = api.post(f"/ledger/entries/{release}/reversal", {"reason": "录错"}, user="finance-a")
+    body = problem(response, 409)
+    assert body["rule"] == "use-within-held"
+    assert "reverse those before the release that paid for them" in body["detail"]
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json()["stages"][0]["status"] == "paid"
+
+
 def test_amounts_that_are_not_exact_decimal_strings_are_refused_naming_the_field(
     api: Api,
 ) -> None:

@@ -124,3 +124,77 @@ def test_what_a_backdated_use_may_take_is_the_least_held_from_its_date_on(books:
         pass_on(books, code, 1, date(2025, 5, 2), n=3)
     assert grants.award_statement(books, code, date(2025, 12, 31)).held == 0
     assert verify(books.connection()).ok
+
+
+# -- reversing a release (corrections) -------------------------------------------------------
+
+
+def test_reversing_a_release_puts_the_stage_back_to_approved_unpaid_and_it_can_be_paid_again(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    entry = release_entry_of(books, award.code, 1)
+    grants.reverse_entry(books, entry_id=entry, reason="拨付日期录错", actor="finance-a")
+    stage = grants.award_statement(books, award.code).stages[0]
+    assert (stage.status, stage.paid_on) == ("committed", None)
+    result = grants.award_statement(books, award.code)
+    assert (result.paid, result.held, result.committed) == (0, 0, 1000 * WAN)
+    assert grants.award_statement(books, award.code, date(2025, 5, 1)).held == 0
+    release(books, award.code, 1, date(2025, 4, 8))  # paid again on the right date
+    again = grants.award_statement(books, award.code).stages[0]
+    assert (again.status, again.paid_on) == ("paid", date(2025, 4, 8))
+    assert verify(books.connection()).ok
+
+
+def test_a_release_whose_money_was_passed_on_cannot_be_reversed(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    pass_on(books, award.code, 350 * WAN, date(2025, 6, 1))
+    entry = release_entry_of(books, award.code, 1)
+    head = Ledger(books).head()
+    with pytest.raises(RuleBreach) as refused:
+        grants.reverse_entry(books, entry_id=entry, reason="录错", actor="finance-a")
+    assert refused.value.rule == "use-within-held"
+    assert refused.value.message == (
+        f"stage {award.code}#1 paid 4,000,000.00 元 on 2025-04-01; reversing it would leave"
+        f" {award.code} holding -3,500,000.00 元 on 2025-06-01, because pass-throughs or own"
+        " spending dated by then used the money; reverse those before the release that paid"
+        " for them"
+    )
+    assert Ledger(books).head() == head
+    stage = grants.award_statement(books, award.code).stages[0]
+    assert (stage.status, stage.paid_on) == ("paid", date(2025, 4, 1))
+
+
+def test_a_release_cannot_be_reversed_when_a_later_stage_would_only_cover_it_afterwards(
+    books: Session,
+) -> None:
+    code = zone_with_two_stages_paid(books)
+    pass_on(books, code, 300 * WAN, date(2025, 6, 1))  # held now 400万: 100 + 300
+    # Reversing stage 1 leaves 400万 held today, but the 300万 passed on in 2025 had only
+    # stage 1 to come from: on 2025-06-01 the holding would be −300万.
+    with pytest.raises(RuleBreach, match=r"stage ZONE-2025-0001#1 paid 4,000,000\.00 元"):
+        grants.reverse_entry(
+            books, entry_id=release_entry_of(books, code, 1), reason="录错", actor="finance-a"
+        )
+    assert grants.award_statement(books, code).paid == 700 * WAN
+    grants.reverse_entry(  # stage 2 carried none of it
+        books, entry_id=release_entry_of(books, code, 2), reason="录错", actor="finance-a"
+    )
+    assert grants.award_statement(books, code).held == 100 * WAN
+
+
+def test_once_the_uses_it_paid_for_are_reversed_the_release_can_be_reversed(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    use = pass_on(books, award.code, 350 * WAN, date(2025, 6, 1))
+    grants.reverse_entry(books, entry_id=use.entry_id, reason="凭证作废", actor="finance-a")
+    entry = release_entry_of(books, award.code, 1)
+    grants.reverse_entry(books, entry_id=entry, reason="录错", actor="finance-a")
+    result = grants.award_statement(books, award.code)
+    assert (result.paid, result.held, result.passed_on) == (0, 0, 0)
+    assert [s.status for s in result.stages] == ["committed"] * 3
+    assert verify(books.connection()).ok
