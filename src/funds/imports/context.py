@@ -74,6 +74,12 @@ class Context:
     def refuse(self, row: ParsedRow, error: FundsError) -> None:
         """Record a domain refusal at the row, in the column it concerns; when the sheet has
         no such column (an optional one this row needs), say which column to add."""
+        by_field = error.details.get("by_field")
+        if isinstance(by_field, dict) and by_field:  # one problem per figure at fault
+            for name, text in by_field.items():
+                where = name if name in row.sheet.columns else None
+                self.result.problems.append(row.problem(text, field=where, rule=error.rule))
+            return
         fields = fields_of(error)
         found = next((f for f in fields if f in row.sheet.columns), None)
         message = error.message
