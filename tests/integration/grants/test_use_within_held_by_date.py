@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from factories import cluster_award, credit_code, release, world, zone_award
+from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, Stage, Use
@@ -141,6 +141,9 @@ def test_reversing_a_release_puts_the_stage_back_to_approved_unpaid_and_it_can_b
     result = grants.award_statement(books, award.code)
     assert (result.paid, result.held, result.committed) == (0, 0, 1000 * WAN)
     assert grants.award_statement(books, award.code, date(2025, 5, 1)).held == 0
+    execution = grants.fund_year_execution(books, FUND, 2025)
+    assert (execution.committed, execution.paid) == (400 * WAN, 0)
+    assert execution.budget == execution.available + execution.committed + execution.paid
     release(books, award.code, 1, date(2025, 4, 8))  # paid again on the right date
     again = grants.award_statement(books, award.code).stages[0]
     assert (again.status, again.paid_on) == ("paid", date(2025, 4, 8))
