@@ -250,6 +250,32 @@ def test_passing_on_more_than_is_held_is_refused_and_changes_nothing(api: Api) -
     assert held(api) == "4000000.00"
 
 
+def test_a_pass_through_dated_before_the_stage_was_paid_is_refused_and_changes_nothing(
+    api: Api,
+) -> None:
+    # Stage 1 (4,000,000.00 元) was released on 2025-04-01: nothing was held on 2025-03-15.
+    early = pass_through("500000.00", on="2025-03-15")
+    body = problem(api.post(f"/awards/{ZONE}/pass-throughs", early, user="zone-hf"), 409)
+    assert body["rule"] == "use-within-held"
+    assert body["detail"] == (
+        f"{ZONE} holds 0.00 元 as of 2025-03-15; it cannot pass on 500,000.00 元 dated 2025-03-15"
+    )
+    assert body["details"] == {"held": 0, "amount": 50_000_000, "as_of": "2025-03-15"}
+    assert held(api) == "4000000.00"
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json()["enterprises"] == []
+
+
+def test_a_release_whose_money_was_passed_on_cannot_be_reversed_over_http(api: Api) -> None:
+    api.post(f"/awards/{ZONE}/pass-throughs", pass_through("3500000.00"), user="zone-hf")
+    history = api.get(f"/ledger/accounts/award:{ZONE}:held/history", user="auditor").json()
+    release = next(line["entry"] for line in history["items"] if line["kind"] == "release")
+    response = api.post(f"/ledger/entries/{release}/reversal", {"reason": "录错"}, user="finance-a")
+    body = problem(response, 409)
+    assert body["rule"] == "use-within-held"
+    assert "reverse those before the release that paid for them" in body["detail"]
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json()["stages"][0]["status"] == "paid"
+
+
 def test_amounts_that_are_not_exact_decimal_strings_are_refused_naming_the_field(
     api: Api,
 ) -> None:

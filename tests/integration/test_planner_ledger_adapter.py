@@ -40,10 +40,28 @@ def scenario(label: str = NAME) -> PlanInputs:
         fund_years=tuple(FundYear(label, y, 8000 * WAN, reserve=500 * WAN) for y in YEARS),
         candidates=(
             Candidate(
-                "Z1", "Z1", "service_zone", label, "合肥市", "汽车", 90.0, 300 * WAN, 800 * WAN
+                "Z1",
+                "Z1",
+                "service_zone",
+                label,
+                "合肥市",
+                "汽车",
+                90.0,
+                300 * WAN,
+                800 * WAN,
+                schedule=(50, 50),  # by 2027-12-31 from a 2026 start (ZONE-GUIDE 附则)
             ),
             Candidate(
-                "Z2", "Z2", "service_zone", label, "芜湖市", "新材料", 80.0, 500 * WAN, 500 * WAN
+                "Z2",
+                "Z2",
+                "service_zone",
+                label,
+                "芜湖市",
+                "新材料",
+                80.0,
+                500 * WAN,
+                500 * WAN,
+                schedule=(50, 50),
             ),
         ),
         settings=Settings(

@@ -5,7 +5,12 @@ a pass-through, own spending, a repayment or write-off. Grants, cancellations, f
 clawbacks follow from decisions and are undone by new decisions, not by reversal. A release
 cannot be reversed once its award has ended: the exit cancelled every unpaid stage and
 raised the recovery on the money paid, and a stage put back to "committed" would hold its
-budget for an award that can never be paid again.
+budget for an award that can never be paid again. Nor can a release whose money the
+recipient already passed on or spent: the holding must cover the stage on every day from
+its payment on (a use dated before a later stage arrived had only this one to come from),
+so those uses are reversed first. A reversed release leaves its stage committed and unpaid
+as the grant made it (no request, approval or payment date), to be requested and approved
+again.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from datetime import date
 from sqlmodel import Session, select
 
 from funds.errors import InvalidInput
-from funds.grants.common import raise_ended, rules_of
+from funds.grants import accounts
+from funds.grants.common import award_by_code, raise_ended, rules_of
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, BudgetChange, FundYear, Recovery, Stage, Use
 from funds.grants.usage import check_own_use_after_reversal
 from funds.ledger import Ledger, PostedEntry
+from funds.ledger.by_day import least_from
+from funds.money import format_yuan
 
 REVERSIBLE = ("budget", "release", "pass_through", "own_use", "repayment", "write_off")
 
@@ -45,8 +53,7 @@ def reverse_entry(
             " be reversed (a grant is ended by exit or revocation)",
         )
     if original.kind == "release":
-        _refuse_after_end(session, entry_id)
-        _keep_own_use_within_cap(session, entry_id)
+        _check_release_reversal(session, ledger, entry_id, on)
     reversal = ledger.reverse(
         entry_id,
         actor=actor,
@@ -61,22 +68,43 @@ def reverse_entry(
     return reversal
 
 
-def _refuse_after_end(session: Session, release_entry_id: int) -> None:
-    """Raise :class:`~funds.grants.errors.AwardEnded` if the released award has ended."""
-    award = session.exec(
-        select(Award).join(Stage).where(Stage.release_entry_id == release_entry_id)
-    ).first()
-    if award is not None and award.status != "active":
+def _check_release_reversal(
+    session: Session, ledger: Ledger, release_entry_id: int, on: date | None
+) -> None:
+    """Refuse to reverse a release of an ended award, or one that recorded use rests on.
+
+    The award is locked first, so that no use of it is recorded while this is checked.
+    """
+    stage = session.exec(select(Stage).where(Stage.release_entry_id == release_entry_id)).first()
+    if stage is None:  # already reversed: the ledger says so (or replays a retry)
+        return
+    found = session.get(Award, stage.award_id)
+    assert found is not None
+    assert stage.paid_on is not None
+    award = award_by_code(session, found.code, lock=True)
+    if award.status != "active":
         raise_ended(award, "release reversal", rules_of(award))
+    check_own_use_after_reversal(session, award, stage)
+    _keep_uses_covered(ledger, award, stage, min(stage.paid_on, on or stage.paid_on))
 
 
-def _keep_own_use_within_cap(session: Session, release_entry_id: int) -> None:
-    """Refuse a release reversal that would leave recorded own use above its cap."""
-    row = session.exec(
-        select(Award, Stage).join(Stage).where(Stage.release_entry_id == release_entry_id)
-    ).first()
-    if row is not None:
-        check_own_use_after_reversal(session, *row)
+def _keep_uses_covered(ledger: Ledger, award: Award, stage: Stage, start: date) -> None:
+    """Refuse a release reversal that would leave the award's holding below zero on some day
+    from ``start`` (the payment, or the reversal's date if earlier) on."""
+    least_on, least = least_from(ledger.balances_from(accounts.held(award.code), start))
+    if least >= stage.amount:
+        return
+    raise RuleBreach(
+        "use-within-held",
+        f"stage {award.code}#{stage.seq} paid {format_yuan(stage.amount)} 元 on"
+        f" {stage.paid_on}; reversing it would leave {award.code} holding"
+        f" {format_yuan(least - stage.amount)} 元 on {least_on}, because pass-throughs or own"
+        " spending dated by then used the money; reverse those before the release that paid"
+        " for them",
+        held=least,
+        amount=stage.amount,
+        as_of=least_on,
+    )
 
 
 def _undo_record(session: Session, kind: str, entry_id: int, reversal_id: int) -> None:

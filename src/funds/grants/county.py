@@ -40,6 +40,14 @@ from funds.policy import (
 
 FIGURES = ("revenue", "leading_enterprises", "quality_enterprises", "rd_intensity")
 """The figures an officer gives for a county cluster, as the edges name the fields."""
+CRITERION_FIGURES = {
+    "revenue": "revenue",
+    "leading-enterprise": "leading_enterprises",
+    "quality-enterprises": "quality_enterprises",
+    "rd-intensity": "rd_intensity",
+}
+"""The figure (field) each criterion of :data:`funds.policy.COUNTY_CRITERIA` is judged on."""
+assert CRITERION_FIGURES.keys() == COUNTY_CRITERIA.keys()
 
 _PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*[%％]?\s*$")
 
@@ -142,7 +150,8 @@ def _count(value: int, field: str) -> int:
 def check_recognition(rules: ProgrammeRules, facts: CountyClusterFacts | None) -> None:
     """Refuse figures given for another programme, or a county cluster that misses a
     criterion of COUNTY-PLAN 附件4 第三条 (:class:`RuleBreach` ``county-criteria`` naming each
-    one missed); revenue below 100亿 passes only when the cluster is marked as first in the
+    one missed, and in ``by_field`` each one by the figure it is judged on, for the edges to
+    point at); revenue below 100亿 passes only when the cluster is marked as first in the
     province or near the top nationally."""
     if facts is None:
         return
@@ -156,12 +165,14 @@ def check_recognition(rules: ProgrammeRules, facts: CountyClusterFacts | None) -
     check = check_county_criteria(facts)
     if check.met:
         return
-    missed = "; ".join(_shortfall(criterion, facts, percent) for criterion in check.unmet)
+    intro = "a county cluster is recognised only when it meets COUNTY-PLAN 附件4 第三条: "
+    shortfalls = {c: _shortfall(c, facts, percent) for c in check.unmet}
     raise RuleBreach(
         "county-criteria",
-        f"a county cluster is recognised only when it meets COUNTY-PLAN 附件4 第三条: {missed}",
+        intro + "; ".join(shortfalls.values()),
         clause=rules.clauses["criteria"],
         criteria=list(check.unmet),
+        by_field={CRITERION_FIGURES[c]: intro + text for c, text in shortfalls.items()},
     )
 
 

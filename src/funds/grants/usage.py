@@ -1,9 +1,12 @@
 """What the recipient does with money it holds: pass it on to enterprises, or spend it.
 
-Never more than the recipient holds for that award (the ``held`` account may not go
-negative). For a zone grant the recipient's own use is capped at 20 % of the money it had
-received by the use's date, and a backdated use must keep every later day within the cap
-too, so that the 80 % pass-through floor stays reachable (ZONE-GUIDE 评估管理).
+Never more than the recipient holds for that award, as of the use's date and on every
+later day: a stage's money is held from the day its release is effective, so a use dated
+before it, or one that would take money later-dated uses already took, is refused (the
+``held`` account may not go negative on any day, not only today). For a zone grant the
+recipient's own use is capped at 20 % of the money it had received by the use's date, and a
+backdated use must keep every later day within the cap too, so that the 80 % pass-through
+floor stays reachable (ZONE-GUIDE 评估管理).
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ from funds.grants.common import (
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, Stage, Use
 from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
+from funds.ledger.by_day import Shortfall, least_from
 from funds.money import format_yuan
+
+VERBS = {"pass_through": "pass on", "own_use": "spend"}
+"""What the refusal says the recipient cannot do, by kind of use."""
 
 
 def record_pass_through(
@@ -171,6 +178,13 @@ def _record_use(
     """Post held → ``target`` and record the use; a retry that lost a race gets the first."""
     held = accounts.held(award.code)
     try:
+        check_held_by_day(ledger, award.code, kind, amount, on)
+    except RuleBreach:
+        earlier = replayed_entry(session, key, request)  # a retry that won a race, now locked
+        if earlier is None:
+            raise
+        return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
+    try:
         entry = ledger.post(
             EntryRequest(
                 kind=kind,
@@ -208,6 +222,30 @@ def _record_use(
     session.add(use)
     session.flush()
     return use
+
+
+def check_held_by_day(ledger: Ledger, award: str, kind: str, amount: int, on: date) -> None:
+    """Refuse a use of ``amount`` dated ``on`` unless ``award``'s holding covers it on ``on``
+    and on every later day (call under the award's lock)."""
+    points = ledger.balances_from(accounts.held(award), on)
+    least_on, least = least_from(points)
+    if least < amount:
+        raise held_shortfall(award, kind, amount, Shortfall(on, points[0][1], least, least_on))
+
+
+def held_shortfall(award: str, kind: str, amount: int, short: Shortfall) -> RuleBreach:
+    """The refusal of a use the holding does not cover, in the officer's terms: the award,
+    the use's date, what was held then and what later-dated uses leave of it (元)."""
+    message = f"{award} holds {format_yuan(short.balance)} 元 as of {short.day}"
+    if short.least_on != short.day:
+        message += (
+            f", but uses dated up to {short.least_on} leave only"
+            f" {format_yuan(short.least)} 元 of it"
+        )
+    message += f"; it cannot {VERBS[kind]} {format_yuan(amount)} 元 dated {short.day}"
+    return RuleBreach(
+        "use-within-held", message, held=short.least, amount=amount, as_of=short.least_on
+    )
 
 
 def _check_own_use_cap(

@@ -4,9 +4,11 @@ A file of 100,000 vouchers cannot go through :func:`funds.grants.record_pass_thr
 call at a time within the time an officer waits, so this path does what the service does
 with a few queries for the whole file: the awards (locked ``FOR UPDATE`` on PostgreSQL, as
 the service locks them), the enterprises and the idempotency keys already in the journal
-are read once; each award's ``held`` balance is read once and decreased row by row in file
-order, so a row that would pass on more than the recipient still holds is refused with the
-service's rule and message. The entries go to :meth:`funds.ledger.Ledger.post_batch` in
+are read once; the per-day movements of every award's ``held`` account are read in one
+grouped query and kept day by day in memory (:class:`funds.ledger.by_day.BalanceByDay`),
+each row taking its amount from its date on, in file order. A row that would pass on more
+than the recipient held as of its date, or than later-dated uses leave of it, is refused
+with the service's rule and message. The entries go to :meth:`funds.ledger.Ledger.post_batch` in
 chunks (which checks the balance rules again under its lock) and the ``award_use`` rows are
 inserted beside them.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -30,13 +33,14 @@ from funds.db import is_sqlite, table_of
 from funds.errors import FundsError
 from funds.grants import accounts
 from funds.grants.common import now, require_active
-from funds.grants.errors import RuleBreach, UnknownRecord
+from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Use
+from funds.grants.usage import held_shortfall
 from funds.imports.context import Context, existing_keys, natural_key
 from funds.imports.report import ParsedRow
 from funds.ledger import Account, EntryRequest, IdempotencyConflict, Ledger, Leg, PostedEntry
+from funds.ledger.by_day import BalanceByDay
 from funds.ledger.hashing import request_digest
-from funds.money import format_yuan
 
 CHUNK = 10_000
 """Entries per :meth:`~funds.ledger.Ledger.post_batch` call (measured: 10,000 costs about a
@@ -72,7 +76,7 @@ def pass_through(session: Session, rows: list[ParsedRow], ctx: Context) -> None:
     keys = [natural_key("pass_through", r.values["award"], r, PASS_THROUGH_FIELDS) for r in rows]
     known = existing_keys(session, keys)
     ledger = Ledger(session)
-    books = _Books(awards, targets, known, {code: _held(ledger, code) for code in awards})
+    books = _Books(awards, targets, known, _held(ledger, awards, rows))
     pending: list[_Pending] = []
     for row, key in zip(rows, keys, strict=True):
         ctx.tick()
@@ -99,7 +103,7 @@ class _Books:
     awards: dict[str, Award]
     targets: dict[str, _Target]
     known: dict[str, tuple[int, str]]
-    held: dict[str, int]
+    held: dict[str, BalanceByDay]
     codes: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def accounts(self, award: str, credit: str) -> tuple[str, str]:
@@ -123,7 +127,6 @@ def _check(row: ParsedRow, key: str, books: _Books, actor: str) -> _Pending | No
         "on": on.isoformat(),
         "voucher": v["voucher"],
     }
-    held = books.held
     if key in books.known:
         entry_id, digest = books.known[key]
         if digest != request_digest(request):
@@ -141,15 +144,9 @@ def _check(row: ParsedRow, key: str, books: _Books, actor: str) -> _Pending | No
     if target is None:
         raise UnknownRecord("enterprise", credit)
     require_active(award, on, "pass-through")
-    if amount > held[code]:
-        raise RuleBreach(
-            "use-within-held",
-            f"{code} holds {format_yuan(held[code])} 元; it cannot pass on"
-            f" or spend {format_yuan(amount)} 元",
-            held=held[code],
-            amount=amount,
-        )
-    held[code] -= amount
+    short = books.held[code].take(on, amount)
+    if short is not None:
+        raise held_shortfall(code, "pass_through", amount, short)
     source, destination = books.accounts(code, credit)
     return _Pending(
         award=award,
@@ -198,9 +195,20 @@ def _enterprises(session: Session, codes: set[str]) -> dict[str, _Target]:
     return found
 
 
-def _held(ledger: Ledger, award: str) -> int:
-    code = accounts.held(award)
-    return ledger.balance(code, missing_ok=True)
+def _held(
+    ledger: Ledger, awards: dict[str, Award], rows: list[ParsedRow]
+) -> dict[str, BalanceByDay]:
+    """Each award's holding by day: its stored movements, and the dates the file's rows use."""
+    days: dict[str, set[date]] = {code: set() for code in awards}
+    for row in rows:
+        found = days.get(row.values["award"])
+        if found is not None:
+            found.add(row.values["on"])
+    moves = ledger.movements(accounts.held(code) for code in awards)
+    return {
+        code: BalanceByDay(moves.get(accounts.held(code), ()), dates)
+        for code, dates in days.items()
+    }
 
 
 def _write(session: Session, ledger: Ledger, pending: list[_Pending], ctx: Context) -> None:

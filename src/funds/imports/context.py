@@ -72,10 +72,23 @@ class Context:
     seen_keys: dict[str, int] = field(default_factory=dict)
 
     def refuse(self, row: ParsedRow, error: FundsError) -> None:
-        """Record a domain refusal at the row, in the column it concerns."""
-        self.result.problems.append(
-            row.problem(error.message, field=column_of(row, error), rule=error.rule)
-        )
+        """Record a domain refusal at the row, in the column it concerns; when the sheet has
+        no such column (an optional one this row needs), say which column to add."""
+        by_field = error.details.get("by_field")
+        if isinstance(by_field, dict) and by_field:  # one problem per figure at fault
+            for name, text in by_field.items():
+                where = name if name in row.sheet.columns else None
+                self.result.problems.append(row.problem(text, field=where, rule=error.rule))
+            return
+        fields = fields_of(error)
+        found = next((f for f in fields if f in row.sheet.columns), None)
+        message = error.message
+        if found is None:
+            kind = row.sheet.kind
+            absent = next((kind.column(f) for f in fields if kind.has(f)), None)
+            if absent is not None:
+                message = f"the sheet has no column {absent.zh} ({absent.en}): {message}"
+        self.result.problems.append(row.problem(message, field=found, rule=error.rule))
 
     def tick(self, rows: int = 1) -> None:
         """Count rows checked; report progress every 1,000 rows."""
@@ -102,14 +115,18 @@ class Context:
 
 def column_of(row: ParsedRow, error: FundsError) -> str | None:
     """Return the field of ``row`` that ``error`` concerns, when it can be told."""
-    candidates: Iterable[str] = ()
+    return next((f for f in fields_of(error) if f in row.sheet.columns), None)
+
+
+def fields_of(error: FundsError) -> tuple[str, ...]:
+    """Return the fields ``error`` may concern, most likely first."""
     if isinstance(error, InvalidInput):
-        candidates = FIELD_ALIASES.get(error.field, (error.field,))
-    elif isinstance(error, UnknownRecord | Duplicate):
-        candidates = RECORD_COLUMNS.get(str(error.details.get("what")), ())
-    elif error.rule in RULE_COLUMNS:
-        candidates = (RULE_COLUMNS[error.rule],)
-    return next((f for f in candidates if f in row.sheet.columns), None)
+        return FIELD_ALIASES.get(error.field, (error.field,))
+    if isinstance(error, UnknownRecord | Duplicate):
+        return RECORD_COLUMNS.get(str(error.details.get("what")), ())
+    if error.rule in RULE_COLUMNS:
+        return (RULE_COLUMNS[error.rule],)
+    return ()
 
 
 def natural_key(kind: str, award: str, row: ParsedRow, fields: Iterable[str]) -> str:

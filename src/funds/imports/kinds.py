@@ -51,6 +51,10 @@ class Kind:
         """Return the column named ``name`` (its field)."""
         return next(c for c in self.columns if c.field == name)
 
+    def has(self, name: str) -> bool:
+        """Tell whether the kind has a column for field ``name``."""
+        return any(c.field == name for c in self.columns)
+
     def match(self, header: str) -> Column | None:
         """Return the column a header names, or ``None`` when it names none."""
         wanted = header_key(header)

@@ -2,8 +2,9 @@
 
 The header row is the first of the top ten rows that names at least one column of the
 kind (a title row above it is skipped). Columns the kind does not know are ignored and
-listed; a required column that is missing is a problem at the header row. Blank rows are
-skipped. A row with any unreadable cell is reported and left out of pass two.
+listed; a required column that is missing is a problem at the header row, naming it; an
+optional column that is missing reads as blank in every row. Blank rows are skipped. A row
+with any unreadable cell is reported and left out of pass two.
 
 The readers of :mod:`funds.imports.cells` are pure, and a large file repeats most of its
 cells (a few awards, a few thousand enterprises, a few hundred dates), so each column
@@ -50,13 +51,14 @@ def parse_sheet(
     parsed: list[ParsedRow] = []
     counts = result.count(kind.name)
     readers = [_Slot(index, column, *sheet.columns[column.field]) for index, column in slots]
+    absent = {c.field: None for c in kind.columns if c.field not in sheet.columns}
     for number, values in rows:
         if tick is not None and number % 1000 == 0:
             tick(number)
         if not any(_present(v) for v in values):
             continue
         counts.rows += 1
-        row = _parse_row(sheet, number, values, readers, result.problems)
+        row = _parse_row(sheet, number, values, readers, result.problems, absent)
         if row is not None:
             parsed.append(row)
     return parsed
@@ -148,8 +150,9 @@ def _parse_row(
     values: tuple[Any, ...],
     slots: list[_Slot],
     problems: list[Problem],
+    absent: dict[str, None],
 ) -> ParsedRow | None:
-    typed: dict[str, Any] = {}
+    typed: dict[str, Any] = absent.copy()  # optional columns the sheet leaves out
     bad = False
     width = len(values)
     for slot in slots:

@@ -10,7 +10,7 @@ are written together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -62,6 +62,11 @@ _ACCOUNT_ID = select(ACCOUNTS.c.id).where(ACCOUNTS.c.code == bindparam("code"))
 _BALANCE_NOW = select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == bindparam("account_id"))
 _BALANCE_AS_OF = select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
     DAILY.c.account_id == bindparam("account_id"), DAILY.c.day <= bindparam("as_of")
+)
+_MOVES_AFTER = (
+    select(DAILY.c.day, DAILY.c.delta)
+    .where(DAILY.c.account_id == bindparam("account_id"), DAILY.c.day > bindparam("after"))
+    .order_by(DAILY.c.day)
 )
 
 
@@ -422,6 +427,43 @@ class Ledger:
                 _BALANCE_AS_OF, {"account_id": account_id, "as_of": as_of}
             ).scalar()
         return int(value or 0)
+
+    def balances_from(self, code: str, day: date) -> list[tuple[date, int]]:
+        """Return ``(day, balance)`` for ``code`` as of ``day`` and after each later day it
+        moves, in date order (an account never opened has ``[(day, 0)]``).
+
+        The least of them is what a posting dated ``day`` may take out without the balance
+        going below zero on ``day`` or any later day (:func:`funds.ledger.by_day.least_from`).
+        """
+        if not self.has_account(code):
+            return [(day, 0)]
+        account_id = self.account_id(code)
+        conn = self.session.connection()
+        balance = int(
+            conn.execute(_BALANCE_AS_OF, {"account_id": account_id, "as_of": day}).scalar() or 0
+        )
+        points = [(day, balance)]
+        for moved_on, delta in conn.execute(_MOVES_AFTER, {"account_id": account_id, "after": day}):
+            balance += int(delta)
+            points.append((moved_on, balance))
+        return points
+
+    def movements(self, codes: Iterable[str]) -> dict[str, list[tuple[date, int]]]:
+        """Return each account's net movement per effective date, ``code → [(day, delta)]``
+        in date order, for many accounts in a few queries (accounts never opened: none)."""
+        wanted = sorted(set(codes))
+        found: dict[str, list[tuple[date, int]]] = {}
+        conn = self.session.connection()
+        for start in range(0, len(wanted), 500):
+            query = (
+                select(ACCOUNTS.c.code, DAILY.c.day, DAILY.c.delta)
+                .join(DAILY, DAILY.c.account_id == ACCOUNTS.c.id)
+                .where(ACCOUNTS.c.code.in_(wanted[start : start + 500]))
+                .order_by(ACCOUNTS.c.code, DAILY.c.day)
+            )
+            for code, day, delta in conn.execute(query):
+                found.setdefault(code, []).append((day, int(delta)))
+        return found
 
     def balances(self, prefix: str, as_of: date | None = None) -> dict[str, int]:
         """Return the balance of every account whose code starts with ``prefix``."""

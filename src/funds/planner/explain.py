@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from funds.planner.diagnose import relaxations
-from funds.planner.inputs import Candidate, PlanInputs
+from funds.planner.inputs import Candidate, PlanInputs, programme_rules
 from funds.planner.model import PlanModel
 from funds.planner.optimise import value_stage
 from funds.planner.results import Summary
@@ -110,6 +110,12 @@ def _kept_out(inputs: PlanInputs, model: PlanModel, cand: Candidate) -> str:
     if cand.id in inputs.policy.must_not_fund:
         return "locked out (must-not-fund)"
     if not model.starts(cand.id):
+        rules = programme_rules(cand.programme)
+        if rules is not None and rules.valid_until is not None:
+            return (
+                "no start year lets every stage land in a year with a budget and by"
+                f" {rules.valid_until} (the {rules.name_zh} guideline's validity)"
+            )
         return "no start year lets every stage land in a year with a budget"
     return ""
 

@@ -12,8 +12,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from funds.policy import ProgrammeRules, rules_for
+
 PROGRAMMES = ("advanced_cluster", "service_zone", "county_cluster")
 """Programme codes (DOMAIN.md A, B, C); a scenario may name others, these are checked."""
+
+
+def programme_rules(programme: str) -> ProgrammeRules | None:
+    """Return the grants rules of ``programme`` (``None`` for one the engine does not know)."""
+    try:
+        return rules_for(programme)
+    except ValueError:
+        return None
+
+
+def default_schedule(programme: str) -> tuple[int, ...]:
+    """Return the schedule a candidate gets when none is given: the split the grants module
+    plans the award in when none is given (``ProgrammeRules.default_split``), so that a plan
+    is granted as planned; one payment for a programme the engine does not know."""
+    rules = programme_rules(programme)
+    return rules.default_split if rules is not None else (100,)
+
+
+def schedule_problem(programme: str, schedule: tuple[int, ...]) -> str | None:
+    """Say why the grants module would refuse an award of ``programme`` paid by ``schedule``
+    (fewer stages than the text's 分步到位 needs), or return ``None``."""
+    rules = programme_rules(programme)
+    stages = sum(1 for pct in schedule if pct)
+    if rules is None or stages >= rules.min_stages:
+        return None
+    clause = rules.clause("staged")
+    cited = f" ({clause.cite()})" if clause else ""
+    return (
+        f"a {rules.name_zh} is paid in stages by its assessment results (分步到位{cited}):"
+        f" give at least {rules.min_stages} years with a share, not {list(schedule)}"
+    )
+
 
 RULE_FAMILIES = (
     "must_fund",
@@ -59,7 +93,8 @@ class Candidate:
 
     Fixed tiers (1000万 national/world cluster, 500万 provincial) have ``amount_min ==
     amount_max``; zone and county grants give a range and the model picks the amount.
-    ``schedule`` gives the percent of the amount paid in the start year, the next year, ...
+    ``schedule`` gives the percent of the amount paid in the start year, the next year, ...;
+    left empty it is the programme's (:func:`default_schedule`, the grants module's split).
     """
 
     id: str
@@ -74,7 +109,7 @@ class Candidate:
     """Smallest grant in 分."""
     amount_max: int
     """Largest grant in 分 (equal to ``amount_min`` for a fixed tier)."""
-    schedule: tuple[int, ...] = (100,)
+    schedule: tuple[int, ...] = ()
     tier: str = ""
     county: str = ""
     earliest_start: int | None = None
@@ -83,6 +118,10 @@ class Candidate:
     ineligible_reason: str = ""
     pass_through_pct: float | None = None
     """Planned share passed on to enterprises (zone grants), percent."""
+
+    def __post_init__(self) -> None:
+        if not self.schedule:
+            object.__setattr__(self, "schedule", default_schedule(self.programme))
 
     @property
     def fixed(self) -> bool:
@@ -214,9 +253,15 @@ class PlanInputs:
         return tuple(sorted({c.city for c in self.candidates}))
 
     def start_years(self, candidate: Candidate) -> tuple[int, ...]:
-        """Return the start years in which every stage of ``candidate`` has a budget year."""
+        """Return the start years in which every stage of ``candidate`` has a budget year and
+        falls within its programme's validity (zone stages by 2027-12-31, ZONE-GUIDE 附则)."""
         out = []
+        rules = programme_rules(candidate.programme)
+        last = rules.valid_until.year if rules is not None and rules.valid_until else None
+        paid = [k for k, pct in enumerate(candidate.schedule) if pct]
         for year in self.years:
+            if last is not None and year + paid[-1] > last:
+                continue
             if candidate.earliest_start is not None and year < candidate.earliest_start:
                 continue
             if candidate.latest_start is not None and year > candidate.latest_start:

@@ -30,6 +30,8 @@ from funds.planner.inputs import (
     Policy,
     Settings,
     ShareBound,
+    default_schedule,
+    schedule_problem,
 )
 
 SOLVERS = ("auto", "highs", "cbc")
@@ -316,7 +318,7 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
         score=_number(row, "score", where, default=None, high=1e6) or 0.0,
         amount_min=amount_min,
         amount_max=amount_max,
-        schedule=_schedule(merged, where),
+        schedule=_schedule(merged, where, programme),
         tier=_str(merged, "tier", f"{where}.tier", default=""),
         county=_str(merged, "county", f"{where}.county", default=""),
         earliest_start=_opt_int(merged, "earliest_start", where),
@@ -327,8 +329,11 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
     )
 
 
-def _schedule(row: Mapping[str, Any], where: str) -> tuple[int, ...]:
-    value = row.get("schedule", [100])
+def _schedule(row: Mapping[str, Any], where: str, programme: str) -> tuple[int, ...]:
+    """The candidate's schedule, or its programme's (the split the grants module uses)."""
+    if "schedule" not in row:
+        return default_schedule(programme)
+    value = row["schedule"]
     ok = (
         isinstance(value, list)
         and value
@@ -339,6 +344,9 @@ def _schedule(row: Mapping[str, Any], where: str) -> tuple[int, ...]:
             f"{where}.schedule",
             f"expected whole percentages per year summing to 100, got {value!r}",
         )
+    problem = schedule_problem(programme, tuple(value))
+    if problem is not None:
+        raise ScenarioInvalid(f"{where}.schedule", problem)
     return tuple(value)
 
 

@@ -137,7 +137,7 @@ SAMPLES: dict[str, tuple[str, list[str], list[list[Any]]]] = {
                 1500000,
                 "打造制造服务一体化应用场景",
                 "PZ-2025-002",
-                date(2025, 6, 2),
+                date(2026, 6, 2),  # after stage 2: stage 1's 400万 had 350万 passed on
             ],
             [
                 "ZONE-2025-0101",

@@ -92,3 +92,32 @@ def test_county_rows_that_miss_or_fail_a_criterion_are_refused_at_their_cells(
     assert "type the percent as text" in by_row[5]["message"]
     with cli.unit_of_work(readonly=True) as session:
         assert session.exec(select(Award)).all() == []  # nothing written
+
+
+def test_a_missed_criterion_is_reported_at_the_cell_of_its_figure(
+    cli: Database, tmp_path: Path
+) -> None:
+    # Columns I..L: 集群营业收入, 龙头企业数, 优质企业数, 研发投入强度 (COUNTY-PLAN 附件4 第三条).
+    code, body = import_awards(
+        tmp_path / "a.xlsx",
+        [
+            county_row("CC-2025-0101", "105亿", 2, 63, "2.1%", None),  # L2
+            county_row("CC-2025-0102", "80亿", 0, 63, "2.35%", None),  # I3 and J3
+            county_row("CC-2025-0103", "105亿", 2, 49, "2.35%", None),  # K4
+        ],
+    )
+    assert code == 2
+    cells = {e["cell"]: e for e in body["errors"]}
+    assert sorted(cells) == ["I3", "J3", "K4", "L2"]
+    assert all(e["rule"] == "county-criteria" for e in body["errors"])
+    assert (cells["L2"]["column"], cells["L2"]["value"]) == ("研发投入强度", "2.1")
+    assert cells["L2"]["message"] == (
+        "a county cluster is recognised only when it meets COUNTY-PLAN 附件4 第三条:"
+        " R&D intensity 2.1 % is below 2.2 % (平均研发投入强度达2.2%以上 (average R&D intensity"
+        " of at least 2.2 %))"
+    )
+    assert "revenue 80亿元 is below 100亿元" in cells["I3"]["message"]
+    assert "no leading enterprise" in cells["J3"]["message"]
+    assert "49 quality enterprises, not 50" in cells["K4"]["message"]
+    with cli.unit_of_work(readonly=True) as session:
+        assert session.exec(select(Award)).all() == []
