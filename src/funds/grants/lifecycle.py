@@ -31,7 +31,15 @@ from funds.grants.common import (
     stages_of,
 )
 from funds.grants.errors import Duplicate, RuleBreach
-from funds.grants.models import Assessment, Award, Recovery, ReportSubmission, Stage, Termination
+from funds.grants.models import (
+    Assessment,
+    Award,
+    Recovery,
+    ReportSubmission,
+    Stage,
+    Termination,
+    Use,
+)
 from funds.grants.usage import paid_total
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_yuan
@@ -142,7 +150,7 @@ def _after_failure(
 ) -> list[Consequence]:
     rules = rules_of(award)
     if result.reassessment:
-        return terminate(
+        return _terminate(
             session,
             award=award.code,
             reason=ExitReason.FAILED_RECTIFICATION,
@@ -164,7 +172,7 @@ def _after_failure(
         done += _forfeit_year(session, award, result.year, result.assessed_on, actor)
     limit = rules.revoke_after_consecutive_failures
     if limit and _consecutive_failures(session, award, result.year) >= limit:
-        done += terminate(
+        done += _terminate(
             session,
             award=award.code,
             reason=ExitReason.CONSECUTIVE_FAILURES,
@@ -258,7 +266,28 @@ def terminate(
     actor: str,
     note: str = "",
 ) -> list[Consequence]:
-    """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies."""
+    """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies.
+
+    An officer's exit or revocation is dated on or after the recognition and the last payment
+    or use already recorded for the award (ZONE-GUIDE 评估管理 不予下达剩余奖补; ADV-MEASURES
+    第十四条): dated earlier it would leave money paid to, or used by, a recipient that had
+    already left. The exits that follow from a result or a deadline carry the result's date.
+    """
+    return _terminate(
+        session, award=award, reason=reason, on=on, actor=actor, note=note, check=True
+    )
+
+
+def _terminate(
+    session: Session,
+    *,
+    award: str,
+    reason: ExitReason | str,
+    on: date,
+    actor: str,
+    note: str = "",
+    check: bool = False,
+) -> list[Consequence]:
     try:
         reason = ExitReason(canonical(reason))
     except ValueError:
@@ -270,6 +299,8 @@ def terminate(
     if found.status != "active":
         raise_ended(found, "exit or revocation", rules)
     kind = "exit" if rules.programme is Programme.SERVICE_ZONE else "revocation"
+    if check:
+        _check_termination_date(session, found, kind, on)
     done: list[Consequence] = []
     unpaid = [s for s in stages_of(session, found) if s.status in ("committed", "requested")]
     if unpaid:
@@ -318,6 +349,30 @@ def terminate(
     return done
 
 
+def _check_termination_date(session: Session, award: Award, kind: str, on: date) -> None:
+    """Refuse an exit or revocation dated before the recognition, or
+    before a day on which money was paid to, or recorded as used by, the recipient
+    (:class:`InvalidInput` naming ``on``)."""
+    if on < award.granted_on:
+        raise InvalidInput(
+            "on", f"{award.code} cannot end on {on}, before its recognition ({award.granted_on})"
+        )
+    days: list[date] = [s.paid_on for s in stages_of(session, award) if s.paid_on is not None]
+    days += session.exec(
+        select(col(Use.effective_date)).where(
+            Use.award_id == award.id, col(Use.reversed_by).is_(None)
+        )
+    ).all()
+    last = max(days, default=None)
+    if last is not None and on < last:
+        raise InvalidInput(
+            "on",
+            f"{award.code} received or used money on {last}; {'an' if kind == 'exit' else 'a'}"
+            f" {kind} dated {on} would leave"
+            f" money paid to or used by a recipient that had left: date it on or after {last}",
+        )
+
+
 def record_recovery(
     session: Session,
     *,
@@ -345,6 +400,13 @@ def record_recovery(
         assert found_row is not None
         return found_row
     found = award_by_code(session, award, lock=True)
+    ended = session.exec(select(Termination).where(Termination.award_id == found.id)).first()
+    if ended is not None and on < ended.effective_date:
+        raise InvalidInput(
+            "on",
+            f"{award} owed nothing before its {ended.kind} on {ended.effective_date}; a"
+            f" {kind} dated {on} precedes the receivable it settles",
+        )
     ledger = Ledger(session)
     code = accounts.receivable(award)
     outstanding = ledger.balance(code, missing_ok=True)
@@ -420,7 +482,12 @@ def review_recognition(
 def record_report(
     session: Session, *, award: str, period: str, on: date, actor: str
 ) -> ReportSubmission:
-    """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual)."""
+    """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual).
+
+    Refused (naming ``on``) when dated before the period it reports on begins: a report on
+    2026Q3 given in May 2026 is no report of that quarter (ZONE-GUIDE 评估管理 每季度末报送;
+    COUNTY-PLAN 附件4 第八条 将上一年度集群发展情况报).
+    """
     found = award_by_code(session, award)
     rules = rules_of(found)
     quarterly = len(period) == 6 and period[4] == "Q" and period[5] in "1234"
@@ -431,6 +498,14 @@ def record_report(
         expected = "2026Q1" if rules.quarterly_report else "2025"
         raise InvalidInput(
             "period", f"{period!r} is not a report period of {rules.name_zh} (e.g. {expected})"
+        )
+    year = int(period[:4])
+    starts = date(year, 3 * int(period[5]) - 2, 1) if quarterly else date(year, 1, 1)
+    if on < starts:
+        raise InvalidInput(
+            "on",
+            f"a report on {period} cannot be submitted on {on}, before the period it reports"
+            f" on begins ({starts})",
         )
     existing = session.exec(
         select(ReportSubmission).where(

@@ -1,0 +1,222 @@
+"""Worked examples from an audit of the engine against ../shared/policy/: the dates an
+exit, a repayment or a report may carry, and edges of rectification, consecutive failures
+and the report deadlines, each citing its clause."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from factories import FUND, cluster_award, credit_code, release, world, zone_award
+from funds import grants
+from funds.compliance import load_snapshot
+from funds.compliance.rules_lifecycle import (
+    consecutive_failures,
+    county_annual_report,
+    rectification_due,
+    zone_quarterly_report,
+)
+from funds.errors import InvalidInput
+from funds.policy import WAN, YI, CountyClusterFacts, Grade, Programme
+
+
+@pytest.fixture
+def books(session: Session) -> Session:
+    world(session)
+    return session
+
+
+def assess(session: Session, code: str, year: int, grade: str, on: date, **kw: bool) -> list[str]:
+    done = grants.record_assessment(
+        session, award=code, year=year, grade=grade, on=on, actor="province", **kw
+    )
+    return [c.action for c in done]
+
+
+def severities(rule_findings: list, subject: str) -> list[str]:  # type: ignore[type-arg]
+    return [str(f.severity) for f in rule_findings if f.subject == subject]
+
+
+# -- ZONE-GUIDE 评估管理: 退出集聚区创建的，不予下达剩余奖补，并对已拨付财政资金予以收回 ------
+# An exit dated before money already paid or used would leave that money paid to a zone
+# that had left (不予下达剩余奖补); dated before the recognition it cannot have happened.
+
+
+def test_an_exit_dated_before_a_payment_already_made_is_refused_naming_the_date(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    with pytest.raises(InvalidInput, match="2025-04-01") as info:
+        grants.terminate(
+            books, award=award.code, reason="主动退出", on=date(2025, 3, 15), actor="p"
+        )
+    assert info.value.field == "on"
+    assert grants.award_statement(books, award.code).status == "active"
+    done = grants.terminate(
+        books, award=award.code, reason="主动退出", on=date(2025, 4, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["exit", "cancel", "recover"]
+    assert grants.award_statement(books, award.code).receivable == 400 * WAN
+
+
+def test_an_exit_dated_before_a_pass_through_already_recorded_is_refused(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.record_pass_through(
+        books,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=100 * WAN,
+        purpose="培育服务型制造标杆企业",
+        on=date(2025, 6, 1),
+        actor="zone-officer",
+    )
+    with pytest.raises(InvalidInput, match="2025-06-01"):
+        grants.terminate(books, award=award.code, reason="主动退出", on=date(2025, 5, 1), actor="p")
+
+
+def test_an_exit_or_revocation_dated_before_the_recognition_is_refused(books: Session) -> None:
+    zone = zone_award(books)
+    cluster = cluster_award(books)
+    for code, reason in ((zone.code, "主动退出"), (cluster.code, "弄虚作假")):
+        with pytest.raises(InvalidInput, match="before its recognition"):
+            grants.terminate(books, award=code, reason=reason, on=date(2025, 2, 28), actor="p")
+
+
+def test_a_repayment_cannot_be_dated_before_the_exit_that_raised_the_receivable(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.terminate(books, award=award.code, reason="主动退出", on=date(2025, 6, 1), actor="p")
+    with pytest.raises(InvalidInput, match="2025-06-01") as info:
+        grants.record_recovery(books, award=award.code, amount=WAN, on=date(2025, 5, 31), actor="p")
+    assert info.value.field == "on"
+    grants.record_recovery(books, award=award.code, amount=WAN, on=date(2025, 6, 1), actor="p")
+    assert grants.award_statement(books, award.code).receivable == 399 * WAN
+
+
+# -- ZONE-GUIDE 评估管理: 每季度末向省工业和信息化厅报送; COUNTY-PLAN 附件4 第八条 -------------
+
+
+def test_a_quarterly_report_cannot_be_given_before_its_quarter_begins(books: Session) -> None:
+    award = zone_award(books)
+    for period in ("2025Q3", "2030Q1"):
+        with pytest.raises(InvalidInput, match="before the period") as info:
+            grants.record_report(
+                books, award=award.code, period=period, on=date(2025, 5, 1), actor="z"
+            )
+        assert info.value.field == "on"
+    grants.record_report(books, award=award.code, period="2025Q3", on=date(2025, 7, 1), actor="z")
+    grants.record_report(books, award=award.code, period="2025Q2", on=date(2025, 6, 30), actor="z")
+
+
+def test_the_quarterly_report_is_due_on_the_quarters_last_day(books: Session) -> None:
+    award = zone_award(books)  # granted 2025-03-01
+    subject = f"{award.code}:2025Q1"
+    assert severities(zone_quarterly_report(load_snapshot(books, date(2025, 3, 31))), subject) == [
+        "orange"
+    ]
+    assert severities(zone_quarterly_report(load_snapshot(books, date(2025, 4, 1))), subject) == [
+        "red"
+    ]
+    grants.record_report(books, award=award.code, period="2025Q1", on=date(2025, 3, 31), actor="z")
+    assert severities(zone_quarterly_report(load_snapshot(books, date(2025, 4, 1))), subject) == []
+
+
+def county_award(session: Session) -> str:
+    facts = CountyClusterFacts(
+        revenue=100 * YI,
+        leading_enterprises=1,
+        quality_enterprises=50,
+        rd_intensity_percent=Decimal("2.2"),
+    )
+    return grants.grant_award(
+        session,
+        programme=Programme.COUNTY_CLUSTER,
+        recipient="WH-CL",
+        fund=FUND,
+        amount=300 * WAN,
+        granted_on=date(2025, 3, 1),
+        stages=[grants.StagePlan(2025, 300 * WAN)],
+        actor="finance-a",
+        county=facts,
+    ).code
+
+
+def test_the_county_annual_report_is_due_on_30_march_itself(books: Session) -> None:
+    code = county_award(books)
+    subject = f"{code}:2025"
+    on_the_day = county_annual_report(load_snapshot(books, date(2026, 3, 30)))
+    assert severities(on_the_day, subject) == ["orange"]
+    assert severities(county_annual_report(load_snapshot(books, date(2026, 3, 31))), subject) == [
+        "red"
+    ]
+    with pytest.raises(InvalidInput, match="before the period"):
+        grants.record_report(books, award=code, period="2026", on=date(2025, 12, 1), actor="c")
+    grants.record_report(books, award=code, period="2025", on=date(2026, 3, 30), actor="c")
+    assert severities(county_annual_report(load_snapshot(books, date(2026, 3, 31))), subject) == []
+
+
+# -- ZONE-GUIDE 评估管理: 评估不合格的，需在3个月内完成整改……整改后评估仍不合格的，退出 -------
+
+
+def test_a_result_of_30_april_is_rectified_by_30_july_and_overdue_on_31_july(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    subject = f"{award.code}:2026"
+    assert severities(rectification_due(load_snapshot(books, date(2026, 7, 30))), subject) == [
+        "orange"
+    ]
+    assert severities(rectification_due(load_snapshot(books, date(2026, 7, 31))), subject) == [
+        "red"
+    ]
+    assert grants.apply_deadlines(books, as_of=date(2026, 7, 30)) == []
+    done = grants.apply_deadlines(books, as_of=date(2026, 7, 31))
+    assert done[0].action == "exit"
+    assert "2026-07-31" in done[0].detail
+
+
+def test_a_rectified_zone_that_fails_next_year_rectifies_again_and_does_not_exit(
+    books: Session,
+) -> None:
+    award = zone_award(books)  # stages 2025, 2026, 2027
+    assert assess(books, award.code, 2026, "不合格", date(2026, 4, 30)) == ["rectify"]
+    assert assess(books, award.code, 2026, "合格", date(2026, 7, 30), reassessment=True) == []
+    release(books, award.code, 2, date(2026, 8, 1))
+    # 整改后评估仍不合格 is the re-assessment only: a new year's 不合格 is a first failure.
+    assert assess(books, award.code, 2027, "不合格", date(2027, 4, 30)) == ["rectify"]
+    assert grants.award_statement(books, award.code).status == "active"
+
+
+def test_not_taking_part_in_the_reassessment_exits_the_zone_and_recovers_what_was_paid(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    done = assess(
+        books, award.code, 2026, Grade.NOT_SUBMITTED, date(2026, 7, 20), reassessment=True
+    )
+    assert done == ["exit", "cancel", "recover"]
+    result = grants.award_statement(books, award.code)
+    assert (result.status, result.receivable) == ("exited", 400 * WAN)
+
+
+# -- ADV-MEASURES 第十四条: 连续两年未通过考核 ------------------------------------------------
+
+
+def test_fail_pass_fail_raises_only_the_one_more_failure_warning(books: Session) -> None:
+    award = cluster_award(books, granted_on=date(2024, 3, 1))
+    assess(books, award.code, 2024, "不合格", date(2024, 12, 1))
+    assess(books, award.code, 2025, "合格", date(2025, 12, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 12, 1))
+    found = consecutive_failures(load_snapshot(books, date(2026, 12, 2)))
+    assert severities(found, award.code) == ["yellow"]
+    assert grants.award_statement(books, award.code).status == "active"
