@@ -154,6 +154,12 @@ CLAUSES: dict[str, Clause] = {
         "评估管理",
         "评估分为优秀、合格、不合格三个等次……不参加评估的视为不合格",
     ),
+    "zone-excellent": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "评估优秀的推荐申报工业和信息化部服务型制造创新发展高地",
+    ),
     "zone-rectification": Clause(
         "ZONE-GUIDE",
         ZONE_GUIDE,
@@ -308,6 +314,7 @@ SERVICE_ZONE = ProgrammeRules(
         "pass_through": "zone-pass-through",
         "use": "zone-pass-through",
         "grades": "zone-grades",
+        "excellent": "zone-excellent",
         "rectification": "zone-rectification",
         "exit": "zone-exit-recovery",
         "report": "zone-quarterly-report",

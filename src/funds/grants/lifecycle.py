@@ -1,6 +1,8 @@
 """Assessments and their consequences, exits and revocations, recovery, reports.
 
 The consequences follow by themselves when a result is recorded:
+- a zone's 优秀 recommends it to the ministry (ZONE-GUIDE 评估管理 评估优秀的推荐申报工业和
+  信息化部服务型制造创新发展高地);
 - a zone's 不合格 sets a rectification due date three months on and the year's stage
   waits; a 不合格 re-assessment exits the zone (ZONE-GUIDE 评估管理);
 - a cluster's failed year forfeits that year's stage (ADV-OPINION §二十二) and a second
@@ -114,6 +116,15 @@ def record_assessment(
         row.rectification_due = add_months(on, rules.rectification_months)
     session.add(row)
     session.flush()
+    if grade is Grade.EXCELLENT and rules.programme is Programme.SERVICE_ZONE:
+        return [
+            Consequence(
+                found.code,
+                "recommend",
+                f"{year} 优秀: 推荐申报工业和信息化部服务型制造创新发展高地 / recommended to the"
+                " ministry as a service-oriented manufacturing innovation highland",
+            )
+        ]
     if grade.passes:
         return []
     return _after_failure(session, found, row, actor)

@@ -220,3 +220,20 @@ def test_fail_pass_fail_raises_only_the_one_more_failure_warning(books: Session)
     found = consecutive_failures(load_snapshot(books, date(2026, 12, 2)))
     assert severities(found, award.code) == ["yellow"]
     assert grants.award_statement(books, award.code).status == "active"
+
+
+# -- ZONE-GUIDE 评估管理: 评估优秀的推荐申报工业和信息化部服务型制造创新发展高地 ----------------
+
+
+def test_an_excellent_zone_is_recommended_to_the_ministry_and_a_qualified_one_is_not(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    done = grants.record_assessment(
+        books, award=award.code, year=2025, grade="优秀", on=date(2025, 11, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["recommend"]
+    assert "服务型制造创新发展高地" in done[0].detail
+    assert assess(books, award.code, 2026, "合格", date(2026, 11, 1)) == []
+    cluster = cluster_award(books)
+    assert assess(books, cluster.code, 2025, "优秀", date(2025, 11, 1)) == []
