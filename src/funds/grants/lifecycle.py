@@ -90,6 +90,16 @@ def record_assessment(
                 f"{award} {year}: a re-assessment follows a failed assessment of a zone only",
                 clause=rules.clauses.get("rectification"),
             )
+        due = _rectification_due(session, found, year)
+        if due is not None and on > due and not deemed:
+            raise RuleBreach(
+                "reassessment-within-rectification",
+                f"{award} {year}: the rectification period ended on {due}; a re-assessment"
+                f" dated {on} is too late: with none by then the zone exits the day after"
+                " (apply the deadlines)",
+                clause=rules.clauses.get("rectification"),
+                due=due.isoformat(),
+            )
         if on < previous.assessed_on:
             raise RuleBreach(
                 "reassessment-after-failure",
@@ -128,6 +138,20 @@ def record_assessment(
     if grade.passes:
         return []
     return _after_failure(session, found, row, actor)
+
+
+def _rectification_due(session: Session, award: Award, year: int) -> date | None:
+    """The due date the failed first assessment of ``year`` set (None if it set none)."""
+    first = session.exec(
+        select(Assessment)
+        .where(
+            Assessment.award_id == award.id,
+            Assessment.year == year,
+            col(Assessment.reassessment).is_(False),
+        )
+        .order_by(col(Assessment.id))
+    ).first()
+    return first.rectification_due if first is not None else None
 
 
 def _check_assessment_dates(award: Award, year: int, on: date) -> None:
@@ -478,6 +502,14 @@ def review_recognition(
         )
     if found.status != "active":
         raise_ended(found, "review", rules)
+    began = add_months(found.recognition_expires, -12 * rules.recognition_years)
+    if on < began:
+        raise RuleBreach(
+            "review-once-per-period",
+            f"{award} is recognised from {began} to {found.recognition_expires}: a review dated"
+            f" {on} belongs to the period before, which was already reviewed",
+            clause=rules.clauses.get("validity"),
+        )
     if not passed:
         return terminate(
             session, award=award, reason=ExitReason.EXPIRED, on=on, actor=actor, note="复核未通过"

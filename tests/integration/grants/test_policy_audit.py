@@ -20,6 +20,7 @@ from funds.compliance.rules_lifecycle import (
     zone_quarterly_report,
 )
 from funds.errors import InvalidInput
+from funds.grants.errors import RuleBreach
 from funds.policy import WAN, YI, CountyClusterFacts, Grade, Programme
 
 
@@ -237,3 +238,44 @@ def test_an_excellent_zone_is_recommended_to_the_ministry_and_a_qualified_one_is
     assert assess(books, award.code, 2026, "合格", date(2026, 11, 1)) == []
     cluster = cluster_award(books)
     assert assess(books, cluster.code, 2025, "优秀", date(2025, 11, 1)) == []
+
+
+# ZONE-GUIDE 评估管理: 需在3个月内完成整改，并在整改时限内再次提交评价材料……重新组织评估.
+# With no re-assessment by the due date the zone exits the day after (apply_deadlines); a
+# re-assessment dated later must not save it only because the deadlines had not yet run.
+def test_a_reassessment_dated_after_the_rectification_period_is_refused(books: Session) -> None:
+    award = zone_award(books)
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))  # due 2026-07-30
+    with pytest.raises(RuleBreach, match="2026-07-30") as info:
+        assess(books, award.code, 2026, "合格", date(2026, 7, 31), reassessment=True)
+    assert info.value.rule == "reassessment-within-rectification"
+    assert assess(books, award.code, 2026, "合格", date(2026, 7, 30), reassessment=True) == []
+    assert grants.apply_deadlines(books, as_of=date(2026, 8, 1)) == []
+
+
+def test_a_late_reassessment_leaves_the_zone_to_exit_the_day_after_its_due_date(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    with pytest.raises(RuleBreach):
+        assess(books, award.code, 2026, "优秀", date(2026, 9, 1), reassessment=True)
+    done = grants.apply_deadlines(books, as_of=date(2026, 9, 1))
+    assert [c.action for c in done][:3] == ["exit", "cancel", "recover"]
+    result = grants.award_statement(books, award.code)
+    assert (result.status, result.receivable) == ("exited", 400 * WAN)
+
+
+# COUNTY-PLAN 附件4 第六条: 每次有效期满后……复核，复核通过的有效期延长3年 (one review a period)
+def test_a_recognition_period_is_reviewed_once_and_extended_once(books: Session) -> None:
+    code = county_award(books)  # granted 2025-03-01, valid to 2028-03-01
+    done = grants.review_recognition(
+        books, award=code, passed=True, on=date(2028, 2, 20), actor="p"
+    )
+    assert "2031-03-01" in done[0].detail
+    with pytest.raises(RuleBreach, match="already reviewed") as info:
+        grants.review_recognition(books, award=code, passed=True, on=date(2028, 2, 25), actor="p")
+    assert info.value.rule == "review-once-per-period"
+    done = grants.review_recognition(books, award=code, passed=True, on=date(2031, 3, 2), actor="p")
+    assert "2034-03-01" in done[0].detail
