@@ -21,7 +21,7 @@ from funds.compliance.rules_lifecycle import (
 )
 from funds.errors import InvalidInput
 from funds.grants.errors import RuleBreach
-from funds.policy import WAN, YI, CountyClusterFacts, Grade, Programme
+from funds.policy import WAN, YI, CountyClusterFacts, ExitReason, Grade, Programme, canonical
 
 
 @pytest.fixture
@@ -279,3 +279,25 @@ def test_a_recognition_period_is_reviewed_once_and_extended_once(books: Session)
     assert info.value.rule == "review-once-per-period"
     done = grants.review_recognition(books, award=code, passed=True, on=date(2031, 3, 2), actor="p")
     assert "2034-03-01" in done[0].detail
+
+
+# The texts' own words are accepted as officers type them: ZONE-GUIDE 评估管理 不参加评估的视为
+# 不合格, 整改后评估仍不合格的退出; ADV-MEASURES 第十四条 违反相关法律法规.
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("不参加评估", Grade.NOT_SUBMITTED),
+        ("不参加", Grade.NOT_SUBMITTED),
+        ("整改后评估仍不合格", ExitReason.FAILED_RECTIFICATION),
+        ("违反相关法律法规", ExitReason.ILLEGAL),
+        ("省级服务型制造集聚区", Programme.SERVICE_ZONE),
+        ("省县域制造业特色产业集群", Programme.COUNTY_CLUSTER),
+    ],
+)
+def test_the_words_of_the_texts_name_grades_reasons_and_programmes(typed: str, value: str) -> None:
+    assert canonical(typed) == value
+
+
+def test_a_zone_not_taking_part_in_the_words_of_the_text_must_rectify(books: Session) -> None:
+    award = zone_award(books)
+    assert assess(books, award.code, 2026, "不参加评估", date(2026, 4, 30)) == ["rectify"]
