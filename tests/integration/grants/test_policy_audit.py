@@ -20,7 +20,7 @@ from funds.compliance.rules_lifecycle import (
     zone_quarterly_report,
 )
 from funds.errors import InvalidInput
-from funds.grants.errors import RuleBreach
+from funds.grants.errors import BudgetShortfall, RuleBreach
 from funds.policy import WAN, YI, CountyClusterFacts, ExitReason, Grade, Programme, canonical
 
 
@@ -301,3 +301,58 @@ def test_the_words_of_the_texts_name_grades_reasons_and_programmes(typed: str, v
 def test_a_zone_not_taking_part_in_the_words_of_the_text_must_rectify(books: Session) -> None:
     award = zone_award(books)
     assert assess(books, award.code, 2026, "不参加评估", date(2026, 4, 30)) == ["rectify"]
+
+
+# ZONE-GUIDE 附则: 本导则自发布之日起施行，有效期至2027年12月31日 (that day included)
+def test_a_zone_may_be_granted_and_paid_on_31_december_2027_but_not_granted_a_day_later(
+    books: Session,
+) -> None:
+    def grant(on: date) -> str:
+        return grants.grant_award(
+            books,
+            programme=Programme.SERVICE_ZONE,
+            recipient="HF-GX",
+            fund=FUND,
+            amount=500 * WAN,
+            granted_on=on,
+            stages=[grants.StagePlan(on.year, 200 * WAN), grants.StagePlan(on.year, 300 * WAN)],
+            actor="finance-a",
+        ).code
+
+    code = grant(date(2027, 12, 31))
+    release(books, code, 1, date(2027, 12, 31))
+    assert grants.award_statement(books, code).paid == 200 * WAN
+    with pytest.raises(RuleBreach, match="2027-12-31") as info:
+        grant(date(2028, 1, 1))
+    assert info.value.rule == "zone-stage-within-validity"
+
+
+# ADV-MEASURES 第十二条 / ZONE-GUIDE 评估管理: 根据……年度资金预算规模分步到位 (never overdrawn)
+def test_a_year_budget_carries_a_stage_of_exactly_its_size_and_not_one_fen_more(
+    books: Session,
+) -> None:
+    grants.set_budget(books, fund_code=FUND, year=2029, amount=400 * WAN, reason="x", actor="f")
+    grants.set_budget(books, fund_code=FUND, year=2030, amount=600 * WAN, reason="x", actor="f")
+
+    def grant(last: int) -> grants.Award:
+        return grants.grant_award(
+            books,
+            programme=Programme.COUNTY_CLUSTER,
+            recipient="WH-CL",
+            fund=FUND,
+            amount=400 * WAN + last,
+            granted_on=date(2029, 3, 1),
+            stages=[grants.StagePlan(2029, 400 * WAN), grants.StagePlan(2030, last)],
+            actor="finance-a",
+        )
+
+    with pytest.raises(BudgetShortfall) as info:
+        grant(600 * WAN + 1)
+    assert (info.value.rule, info.value.details["shortfall"]) == ("budget-not-overdrawn", 1)
+    grant(600 * WAN)
+    assert grants.fund_year_execution(books, FUND, 2030).available == 0
+    with pytest.raises(RuleBreach) as cut:
+        grants.set_budget(
+            books, fund_code=FUND, year=2030, amount=600 * WAN - 1, reason="cut", actor="f"
+        )
+    assert cut.value.rule == "budget-not-below-commitments"
