@@ -21,6 +21,7 @@ from funds.compliance.rules_lifecycle import (
 )
 from funds.errors import InvalidInput
 from funds.grants.errors import BudgetShortfall, RuleBreach
+from funds.grants.models import Award
 from funds.policy import WAN, YI, CountyClusterFacts, ExitReason, Grade, Programme, canonical
 
 
@@ -334,7 +335,7 @@ def test_a_year_budget_carries_a_stage_of_exactly_its_size_and_not_one_fen_more(
     grants.set_budget(books, fund_code=FUND, year=2029, amount=400 * WAN, reason="x", actor="f")
     grants.set_budget(books, fund_code=FUND, year=2030, amount=600 * WAN, reason="x", actor="f")
 
-    def grant(last: int) -> grants.Award:
+    def grant(last: int) -> Award:
         return grants.grant_award(
             books,
             programme=Programme.COUNTY_CLUSTER,
