@@ -303,10 +303,12 @@ def terminate(
 ) -> list[Consequence]:
     """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies.
 
-    An officer's exit or revocation is dated on or after the recognition and the last payment
-    or use already recorded for the award (ZONE-GUIDE 评估管理 不予下达剩余奖补; ADV-MEASURES
-    第十四条): dated earlier it would leave money paid to, or used by, a recipient that had
-    already left. The exits that follow from a result or a deadline carry the result's date.
+    An officer's exit or revocation is dated on or after the recognition and after the day of
+    the last payment or use already recorded for the award (ZONE-GUIDE 评估管理 不予下达剩余
+    奖补; ADV-MEASURES 第十四条): dated earlier it would leave money paid to, or used by, a
+    recipient that had already left (money paid or used on the exit day counts as after it,
+    as the ``paid-after-exit`` alert and :func:`require_active` read it). The exits that
+    follow from a result or a deadline carry the result's date.
     """
     return _terminate(
         session, award=award, reason=reason, on=on, actor=actor, note=note, check=True
@@ -385,8 +387,8 @@ def _terminate(
 
 
 def _check_termination_date(session: Session, award: Award, kind: str, on: date) -> None:
-    """Refuse an exit or revocation dated before the recognition, or
-    before a day on which money was paid to, or recorded as used by, the recipient
+    """Refuse an exit or revocation dated before the recognition, or on or before a day on
+    which money was paid to, or recorded as used by, the recipient
     (:class:`InvalidInput` naming ``on``)."""
     if on < award.granted_on:
         raise InvalidInput(
@@ -399,12 +401,12 @@ def _check_termination_date(session: Session, award: Award, kind: str, on: date)
         )
     ).all()
     last = max(days, default=None)
-    if last is not None and on < last:
+    if last is not None and on <= last:
         raise InvalidInput(
             "on",
             f"{award.code} received or used money on {last}; {'an' if kind == 'exit' else 'a'}"
             f" {kind} dated {on} would leave"
-            f" money paid to or used by a recipient that had left: date it on or after {last}",
+            f" money paid to or used by a recipient that had left: date it after {last}",
         )
 
 

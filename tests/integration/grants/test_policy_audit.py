@@ -58,8 +58,10 @@ def test_an_exit_dated_before_a_payment_already_made_is_refused_naming_the_date(
         )
     assert info.value.field == "on"
     assert grants.award_statement(books, award.code).status == "active"
+    with pytest.raises(InvalidInput, match="2025-04-01"):  # paid on the exit day = after it
+        grants.terminate(books, award=award.code, reason="主动退出", on=date(2025, 4, 1), actor="p")
     done = grants.terminate(
-        books, award=award.code, reason="主动退出", on=date(2025, 4, 1), actor="p"
+        books, award=award.code, reason="主动退出", on=date(2025, 4, 2), actor="p"
     )
     assert [c.action for c in done] == ["exit", "cancel", "recover"]
     assert grants.award_statement(books, award.code).receivable == 400 * WAN
