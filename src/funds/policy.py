@@ -154,6 +154,12 @@ CLAUSES: dict[str, Clause] = {
         "评估管理",
         "评估分为优秀、合格、不合格三个等次……不参加评估的视为不合格",
     ),
+    "zone-excellent": Clause(
+        "ZONE-GUIDE",
+        ZONE_GUIDE,
+        "评估管理",
+        "评估优秀的推荐申报工业和信息化部服务型制造创新发展高地",
+    ),
     "zone-rectification": Clause(
         "ZONE-GUIDE",
         ZONE_GUIDE,
@@ -308,6 +314,7 @@ SERVICE_ZONE = ProgrammeRules(
         "pass_through": "zone-pass-through",
         "use": "zone-pass-through",
         "grades": "zone-grades",
+        "excellent": "zone-excellent",
         "rectification": "zone-rectification",
         "exit": "zone-exit-recovery",
         "report": "zone-quarterly-report",
@@ -384,9 +391,11 @@ ALIASES: dict[str, str] = {
     "adv": Programme.ADVANCED_CLUSTER,
     "服务型制造集聚区": Programme.SERVICE_ZONE,
     "服务型制造集聚区奖补": Programme.SERVICE_ZONE,
+    "省级服务型制造集聚区": Programme.SERVICE_ZONE,
     "zone": Programme.SERVICE_ZONE,
     "县域制造业特色产业集群": Programme.COUNTY_CLUSTER,
     "县域特色产业集群": Programme.COUNTY_CLUSTER,
+    "省县域制造业特色产业集群": Programme.COUNTY_CLUSTER,
     "cc": Programme.COUNTY_CLUSTER,
     "county": Programme.COUNTY_CLUSTER,
     # advanced-cluster tiers (ADV-OPINION §二十一)
@@ -399,11 +408,15 @@ ALIASES: dict[str, str] = {
     "不合格": Grade.UNQUALIFIED,
     "未参加评估": Grade.NOT_SUBMITTED,
     "未参加": Grade.NOT_SUBMITTED,
+    "不参加评估": Grade.NOT_SUBMITTED,  # the text's own words: 不参加评估的视为不合格
+    "不参加": Grade.NOT_SUBMITTED,
     # exit reasons
     "整改后仍不合格": ExitReason.FAILED_RECTIFICATION,
+    "整改后评估仍不合格": ExitReason.FAILED_RECTIFICATION,  # ZONE-GUIDE 评估管理
     "连续两年未通过考核": ExitReason.CONSECUTIVE_FAILURES,
     "弄虚作假": ExitReason.FRAUD,
     "违反法律法规": ExitReason.ILLEGAL,
+    "违反相关法律法规": ExitReason.ILLEGAL,  # ADV-MEASURES 第十四条
     "主动退出": ExitReason.VOLUNTARY,
     "有效期满": ExitReason.EXPIRED,
 }

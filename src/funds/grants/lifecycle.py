@@ -1,6 +1,8 @@
 """Assessments and their consequences, exits and revocations, recovery, reports.
 
 The consequences follow by themselves when a result is recorded:
+- a zone's 优秀 recommends it to the ministry (ZONE-GUIDE 评估管理 评估优秀的推荐申报工业和
+  信息化部服务型制造创新发展高地);
 - a zone's 不合格 sets a rectification due date three months on and the year's stage
   waits; a 不合格 re-assessment exits the zone (ZONE-GUIDE 评估管理);
 - a cluster's failed year forfeits that year's stage (ADV-OPINION §二十二) and a second
@@ -31,7 +33,15 @@ from funds.grants.common import (
     stages_of,
 )
 from funds.grants.errors import Duplicate, RuleBreach
-from funds.grants.models import Assessment, Award, Recovery, ReportSubmission, Stage, Termination
+from funds.grants.models import (
+    Assessment,
+    Award,
+    Recovery,
+    ReportSubmission,
+    Stage,
+    Termination,
+    Use,
+)
 from funds.grants.usage import paid_total
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_yuan
@@ -80,6 +90,16 @@ def record_assessment(
                 f"{award} {year}: a re-assessment follows a failed assessment of a zone only",
                 clause=rules.clauses.get("rectification"),
             )
+        due = _rectification_due(session, found, year)
+        if due is not None and on > due and not deemed:
+            raise RuleBreach(
+                "reassessment-within-rectification",
+                f"{award} {year}: the rectification period ended on {due}; a re-assessment"
+                f" dated {on} is too late: with none by then the zone exits the day after"
+                " (apply the deadlines)",
+                clause=rules.clauses.get("rectification"),
+                due=due.isoformat(),
+            )
         if on < previous.assessed_on:
             raise RuleBreach(
                 "reassessment-after-failure",
@@ -106,9 +126,32 @@ def record_assessment(
         row.rectification_due = add_months(on, rules.rectification_months)
     session.add(row)
     session.flush()
+    if grade is Grade.EXCELLENT and rules.programme is Programme.SERVICE_ZONE:
+        return [
+            Consequence(
+                found.code,
+                "recommend",
+                f"{year} 优秀: 推荐申报工业和信息化部服务型制造创新发展高地 / recommended to the"
+                " ministry as a service-oriented manufacturing innovation highland",
+            )
+        ]
     if grade.passes:
         return []
     return _after_failure(session, found, row, actor)
+
+
+def _rectification_due(session: Session, award: Award, year: int) -> date | None:
+    """The due date the failed first assessment of ``year`` set (None if it set none)."""
+    first = session.exec(
+        select(Assessment)
+        .where(
+            Assessment.award_id == award.id,
+            Assessment.year == year,
+            col(Assessment.reassessment).is_(False),
+        )
+        .order_by(col(Assessment.id))
+    ).first()
+    return first.rectification_due if first is not None else None
 
 
 def _check_assessment_dates(award: Award, year: int, on: date) -> None:
@@ -142,7 +185,7 @@ def _after_failure(
 ) -> list[Consequence]:
     rules = rules_of(award)
     if result.reassessment:
-        return terminate(
+        return _terminate(
             session,
             award=award.code,
             reason=ExitReason.FAILED_RECTIFICATION,
@@ -164,7 +207,7 @@ def _after_failure(
         done += _forfeit_year(session, award, result.year, result.assessed_on, actor)
     limit = rules.revoke_after_consecutive_failures
     if limit and _consecutive_failures(session, award, result.year) >= limit:
-        done += terminate(
+        done += _terminate(
             session,
             award=award.code,
             reason=ExitReason.CONSECUTIVE_FAILURES,
@@ -258,7 +301,30 @@ def terminate(
     actor: str,
     note: str = "",
 ) -> list[Consequence]:
-    """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies."""
+    """Exit (zone) or revoke (cluster): cancel unpaid stages, raise recovery if it applies.
+
+    An officer's exit or revocation is dated on or after the recognition and after the day of
+    the last payment or use already recorded for the award (ZONE-GUIDE 评估管理 不予下达剩余
+    奖补; ADV-MEASURES 第十四条): dated earlier it would leave money paid to, or used by, a
+    recipient that had already left (money paid or used on the exit day counts as after it,
+    as the ``paid-after-exit`` alert and :func:`require_active` read it). The exits that
+    follow from a result or a deadline carry the result's date.
+    """
+    return _terminate(
+        session, award=award, reason=reason, on=on, actor=actor, note=note, check=True
+    )
+
+
+def _terminate(
+    session: Session,
+    *,
+    award: str,
+    reason: ExitReason | str,
+    on: date,
+    actor: str,
+    note: str = "",
+    check: bool = False,
+) -> list[Consequence]:
     try:
         reason = ExitReason(canonical(reason))
     except ValueError:
@@ -270,6 +336,8 @@ def terminate(
     if found.status != "active":
         raise_ended(found, "exit or revocation", rules)
     kind = "exit" if rules.programme is Programme.SERVICE_ZONE else "revocation"
+    if check:
+        _check_termination_date(session, found, kind, on)
     done: list[Consequence] = []
     unpaid = [s for s in stages_of(session, found) if s.status in ("committed", "requested")]
     if unpaid:
@@ -318,6 +386,30 @@ def terminate(
     return done
 
 
+def _check_termination_date(session: Session, award: Award, kind: str, on: date) -> None:
+    """Refuse an exit or revocation dated before the recognition, or on or before a day on
+    which money was paid to, or recorded as used by, the recipient
+    (:class:`InvalidInput` naming ``on``)."""
+    if on < award.granted_on:
+        raise InvalidInput(
+            "on", f"{award.code} cannot end on {on}, before its recognition ({award.granted_on})"
+        )
+    days: list[date] = [s.paid_on for s in stages_of(session, award) if s.paid_on is not None]
+    days += session.exec(
+        select(col(Use.effective_date)).where(
+            Use.award_id == award.id, col(Use.reversed_by).is_(None)
+        )
+    ).all()
+    last = max(days, default=None)
+    if last is not None and on <= last:
+        raise InvalidInput(
+            "on",
+            f"{award.code} received or used money on {last}; {'an' if kind == 'exit' else 'a'}"
+            f" {kind} dated {on} would leave"
+            f" money paid to or used by a recipient that had left: date it after {last}",
+        )
+
+
 def record_recovery(
     session: Session,
     *,
@@ -345,6 +437,13 @@ def record_recovery(
         assert found_row is not None
         return found_row
     found = award_by_code(session, award, lock=True)
+    ended = session.exec(select(Termination).where(Termination.award_id == found.id)).first()
+    if ended is not None and on < ended.effective_date:
+        raise InvalidInput(
+            "on",
+            f"{award} owed nothing before its {ended.kind} on {ended.effective_date}; a"
+            f" {kind} dated {on} precedes the receivable it settles",
+        )
     ledger = Ledger(session)
     code = accounts.receivable(award)
     outstanding = ledger.balance(code, missing_ok=True)
@@ -405,6 +504,14 @@ def review_recognition(
         )
     if found.status != "active":
         raise_ended(found, "review", rules)
+    began = add_months(found.recognition_expires, -12 * rules.recognition_years)
+    if on < began:
+        raise RuleBreach(
+            "review-once-per-period",
+            f"{award} is recognised from {began} to {found.recognition_expires}: a review dated"
+            f" {on} belongs to the period before, which was already reviewed",
+            clause=rules.clauses.get("validity"),
+        )
     if not passed:
         return terminate(
             session, award=award, reason=ExitReason.EXPIRED, on=on, actor=actor, note="复核未通过"
@@ -420,7 +527,12 @@ def review_recognition(
 def record_report(
     session: Session, *, award: str, period: str, on: date, actor: str
 ) -> ReportSubmission:
-    """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual)."""
+    """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual).
+
+    Refused (naming ``on``) when dated before the period it reports on begins: a report on
+    2026Q3 given in May 2026 is no report of that quarter (ZONE-GUIDE 评估管理 每季度末报送;
+    COUNTY-PLAN 附件4 第八条 将上一年度集群发展情况报).
+    """
     found = award_by_code(session, award)
     rules = rules_of(found)
     quarterly = len(period) == 6 and period[4] == "Q" and period[5] in "1234"
@@ -431,6 +543,14 @@ def record_report(
         expected = "2026Q1" if rules.quarterly_report else "2025"
         raise InvalidInput(
             "period", f"{period!r} is not a report period of {rules.name_zh} (e.g. {expected})"
+        )
+    year = int(period[:4])
+    starts = date(year, 3 * int(period[5]) - 2, 1) if quarterly else date(year, 1, 1)
+    if on < starts:
+        raise InvalidInput(
+            "on",
+            f"a report on {period} cannot be submitted on {on}, before the period it reports"
+            f" on begins ({starts})",
         )
     existing = session.exec(
         select(ReportSubmission).where(

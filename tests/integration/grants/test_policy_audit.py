@@ -1,0 +1,361 @@
+"""Worked examples from an audit of the engine against ../shared/policy/: the dates an
+exit, a repayment or a report may carry, and edges of rectification, consecutive failures
+and the report deadlines, each citing its clause."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlmodel import Session
+
+from factories import FUND, cluster_award, credit_code, release, world, zone_award
+from funds import grants
+from funds.compliance import load_snapshot
+from funds.compliance.rules_lifecycle import (
+    consecutive_failures,
+    county_annual_report,
+    rectification_due,
+    zone_quarterly_report,
+)
+from funds.errors import InvalidInput
+from funds.grants.errors import BudgetShortfall, RuleBreach
+from funds.grants.models import Award
+from funds.policy import WAN, YI, CountyClusterFacts, ExitReason, Grade, Programme, canonical
+
+
+@pytest.fixture
+def books(session: Session) -> Session:
+    world(session)
+    return session
+
+
+def assess(session: Session, code: str, year: int, grade: str, on: date, **kw: bool) -> list[str]:
+    done = grants.record_assessment(
+        session, award=code, year=year, grade=grade, on=on, actor="province", **kw
+    )
+    return [c.action for c in done]
+
+
+def severities(rule_findings: list, subject: str) -> list[str]:  # type: ignore[type-arg]
+    return [str(f.severity) for f in rule_findings if f.subject == subject]
+
+
+# -- ZONE-GUIDE 评估管理: 退出集聚区创建的，不予下达剩余奖补，并对已拨付财政资金予以收回 ------
+# An exit dated before money already paid or used would leave that money paid to a zone
+# that had left (不予下达剩余奖补); dated before the recognition it cannot have happened.
+
+
+def test_an_exit_dated_before_a_payment_already_made_is_refused_naming_the_date(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    with pytest.raises(InvalidInput, match="2025-04-01") as info:
+        grants.terminate(
+            books, award=award.code, reason="主动退出", on=date(2025, 3, 15), actor="p"
+        )
+    assert info.value.field == "on"
+    assert grants.award_statement(books, award.code).status == "active"
+    with pytest.raises(InvalidInput, match="2025-04-01"):  # paid on the exit day = after it
+        grants.terminate(books, award=award.code, reason="主动退出", on=date(2025, 4, 1), actor="p")
+    done = grants.terminate(
+        books, award=award.code, reason="主动退出", on=date(2025, 4, 2), actor="p"
+    )
+    assert [c.action for c in done] == ["exit", "cancel", "recover"]
+    assert grants.award_statement(books, award.code).receivable == 400 * WAN
+
+
+def test_an_exit_dated_before_a_pass_through_already_recorded_is_refused(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.record_pass_through(
+        books,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=100 * WAN,
+        purpose="培育服务型制造标杆企业",
+        on=date(2025, 6, 1),
+        actor="zone-officer",
+    )
+    with pytest.raises(InvalidInput, match="2025-06-01"):
+        grants.terminate(books, award=award.code, reason="主动退出", on=date(2025, 5, 1), actor="p")
+
+
+def test_an_exit_or_revocation_dated_before_the_recognition_is_refused(books: Session) -> None:
+    zone = zone_award(books)
+    cluster = cluster_award(books)
+    for code, reason in ((zone.code, "主动退出"), (cluster.code, "弄虚作假")):
+        with pytest.raises(InvalidInput, match="before its recognition"):
+            grants.terminate(books, award=code, reason=reason, on=date(2025, 2, 28), actor="p")
+
+
+def test_a_repayment_cannot_be_dated_before_the_exit_that_raised_the_receivable(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.terminate(books, award=award.code, reason="主动退出", on=date(2025, 6, 1), actor="p")
+    with pytest.raises(InvalidInput, match="2025-06-01") as info:
+        grants.record_recovery(books, award=award.code, amount=WAN, on=date(2025, 5, 31), actor="p")
+    assert info.value.field == "on"
+    grants.record_recovery(books, award=award.code, amount=WAN, on=date(2025, 6, 1), actor="p")
+    assert grants.award_statement(books, award.code).receivable == 399 * WAN
+
+
+# -- ZONE-GUIDE 评估管理: 每季度末向省工业和信息化厅报送; COUNTY-PLAN 附件4 第八条 -------------
+
+
+def test_a_quarterly_report_cannot_be_given_before_its_quarter_begins(books: Session) -> None:
+    award = zone_award(books)
+    for period in ("2025Q3", "2030Q1"):
+        with pytest.raises(InvalidInput, match="before the period") as info:
+            grants.record_report(
+                books, award=award.code, period=period, on=date(2025, 5, 1), actor="z"
+            )
+        assert info.value.field == "on"
+    grants.record_report(books, award=award.code, period="2025Q3", on=date(2025, 7, 1), actor="z")
+    grants.record_report(books, award=award.code, period="2025Q2", on=date(2025, 6, 30), actor="z")
+
+
+def test_the_quarterly_report_is_due_on_the_quarters_last_day(books: Session) -> None:
+    award = zone_award(books)  # granted 2025-03-01
+    subject = f"{award.code}:2025Q1"
+    assert severities(zone_quarterly_report(load_snapshot(books, date(2025, 3, 31))), subject) == [
+        "orange"
+    ]
+    assert severities(zone_quarterly_report(load_snapshot(books, date(2025, 4, 1))), subject) == [
+        "red"
+    ]
+    grants.record_report(books, award=award.code, period="2025Q1", on=date(2025, 3, 31), actor="z")
+    assert severities(zone_quarterly_report(load_snapshot(books, date(2025, 4, 1))), subject) == []
+
+
+def county_award(session: Session) -> str:
+    facts = CountyClusterFacts(
+        revenue=100 * YI,
+        leading_enterprises=1,
+        quality_enterprises=50,
+        rd_intensity_percent=Decimal("2.2"),
+    )
+    return grants.grant_award(
+        session,
+        programme=Programme.COUNTY_CLUSTER,
+        recipient="WH-CL",
+        fund=FUND,
+        amount=300 * WAN,
+        granted_on=date(2025, 3, 1),
+        stages=[grants.StagePlan(2025, 300 * WAN)],
+        actor="finance-a",
+        county=facts,
+    ).code
+
+
+def test_the_county_annual_report_is_due_on_30_march_itself(books: Session) -> None:
+    code = county_award(books)
+    subject = f"{code}:2025"
+    on_the_day = county_annual_report(load_snapshot(books, date(2026, 3, 30)))
+    assert severities(on_the_day, subject) == ["orange"]
+    assert severities(county_annual_report(load_snapshot(books, date(2026, 3, 31))), subject) == [
+        "red"
+    ]
+    with pytest.raises(InvalidInput, match="before the period"):
+        grants.record_report(books, award=code, period="2026", on=date(2025, 12, 1), actor="c")
+    grants.record_report(books, award=code, period="2025", on=date(2026, 3, 30), actor="c")
+    assert severities(county_annual_report(load_snapshot(books, date(2026, 3, 31))), subject) == []
+
+
+# -- ZONE-GUIDE 评估管理: 评估不合格的，需在3个月内完成整改……整改后评估仍不合格的，退出 -------
+
+
+def test_a_result_of_30_april_is_rectified_by_30_july_and_overdue_on_31_july(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    subject = f"{award.code}:2026"
+    assert severities(rectification_due(load_snapshot(books, date(2026, 7, 30))), subject) == [
+        "orange"
+    ]
+    assert severities(rectification_due(load_snapshot(books, date(2026, 7, 31))), subject) == [
+        "red"
+    ]
+    assert grants.apply_deadlines(books, as_of=date(2026, 7, 30)) == []
+    done = grants.apply_deadlines(books, as_of=date(2026, 7, 31))
+    assert done[0].action == "exit"
+    assert "2026-07-31" in done[0].detail
+
+
+def test_a_rectified_zone_that_fails_next_year_rectifies_again_and_does_not_exit(
+    books: Session,
+) -> None:
+    award = zone_award(books)  # stages 2025, 2026, 2027
+    assert assess(books, award.code, 2026, "不合格", date(2026, 4, 30)) == ["rectify"]
+    assert assess(books, award.code, 2026, "合格", date(2026, 7, 30), reassessment=True) == []
+    release(books, award.code, 2, date(2026, 8, 1))
+    # 整改后评估仍不合格 is the re-assessment only: a new year's 不合格 is a first failure.
+    assert assess(books, award.code, 2027, "不合格", date(2027, 4, 30)) == ["rectify"]
+    assert grants.award_statement(books, award.code).status == "active"
+
+
+def test_not_taking_part_in_the_reassessment_exits_the_zone_and_recovers_what_was_paid(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    done = assess(
+        books, award.code, 2026, Grade.NOT_SUBMITTED, date(2026, 7, 20), reassessment=True
+    )
+    assert done == ["exit", "cancel", "recover"]
+    result = grants.award_statement(books, award.code)
+    assert (result.status, result.receivable) == ("exited", 400 * WAN)
+
+
+# -- ADV-MEASURES 第十四条: 连续两年未通过考核 ------------------------------------------------
+
+
+def test_fail_pass_fail_raises_only_the_one_more_failure_warning(books: Session) -> None:
+    award = cluster_award(books, granted_on=date(2024, 3, 1))
+    assess(books, award.code, 2024, "不合格", date(2024, 12, 1))
+    assess(books, award.code, 2025, "合格", date(2025, 12, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 12, 1))
+    found = consecutive_failures(load_snapshot(books, date(2026, 12, 2)))
+    assert severities(found, award.code) == ["yellow"]
+    assert grants.award_statement(books, award.code).status == "active"
+
+
+# -- ZONE-GUIDE 评估管理: 评估优秀的推荐申报工业和信息化部服务型制造创新发展高地 ----------------
+
+
+def test_an_excellent_zone_is_recommended_to_the_ministry_and_a_qualified_one_is_not(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    done = grants.record_assessment(
+        books, award=award.code, year=2025, grade="优秀", on=date(2025, 11, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["recommend"]
+    assert "服务型制造创新发展高地" in done[0].detail
+    assert assess(books, award.code, 2026, "合格", date(2026, 11, 1)) == []
+    cluster = cluster_award(books)
+    assert assess(books, cluster.code, 2025, "优秀", date(2025, 11, 1)) == []
+
+
+# ZONE-GUIDE 评估管理: 需在3个月内完成整改，并在整改时限内再次提交评价材料……重新组织评估.
+# With no re-assessment by the due date the zone exits the day after (apply_deadlines); a
+# re-assessment dated later must not save it only because the deadlines had not yet run.
+def test_a_reassessment_dated_after_the_rectification_period_is_refused(books: Session) -> None:
+    award = zone_award(books)
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))  # due 2026-07-30
+    with pytest.raises(RuleBreach, match="2026-07-30") as info:
+        assess(books, award.code, 2026, "合格", date(2026, 7, 31), reassessment=True)
+    assert info.value.rule == "reassessment-within-rectification"
+    assert assess(books, award.code, 2026, "合格", date(2026, 7, 30), reassessment=True) == []
+    assert grants.apply_deadlines(books, as_of=date(2026, 8, 1)) == []
+
+
+def test_a_late_reassessment_leaves_the_zone_to_exit_the_day_after_its_due_date(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    with pytest.raises(RuleBreach):
+        assess(books, award.code, 2026, "优秀", date(2026, 9, 1), reassessment=True)
+    done = grants.apply_deadlines(books, as_of=date(2026, 9, 1))
+    assert [c.action for c in done][:3] == ["exit", "cancel", "recover"]
+    result = grants.award_statement(books, award.code)
+    assert (result.status, result.receivable) == ("exited", 400 * WAN)
+
+
+# COUNTY-PLAN 附件4 第六条: 每次有效期满后……复核，复核通过的有效期延长3年 (one review a period)
+def test_a_recognition_period_is_reviewed_once_and_extended_once(books: Session) -> None:
+    code = county_award(books)  # granted 2025-03-01, valid to 2028-03-01
+    done = grants.review_recognition(
+        books, award=code, passed=True, on=date(2028, 2, 20), actor="p"
+    )
+    assert "2031-03-01" in done[0].detail
+    with pytest.raises(RuleBreach, match="already reviewed") as info:
+        grants.review_recognition(books, award=code, passed=True, on=date(2028, 2, 25), actor="p")
+    assert info.value.rule == "review-once-per-period"
+    done = grants.review_recognition(books, award=code, passed=True, on=date(2031, 3, 2), actor="p")
+    assert "2034-03-01" in done[0].detail
+
+
+# The texts' own words are accepted as officers type them: ZONE-GUIDE 评估管理 不参加评估的视为
+# 不合格, 整改后评估仍不合格的退出; ADV-MEASURES 第十四条 违反相关法律法规.
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("不参加评估", Grade.NOT_SUBMITTED),
+        ("不参加", Grade.NOT_SUBMITTED),
+        ("整改后评估仍不合格", ExitReason.FAILED_RECTIFICATION),
+        ("违反相关法律法规", ExitReason.ILLEGAL),
+        ("省级服务型制造集聚区", Programme.SERVICE_ZONE),
+        ("省县域制造业特色产业集群", Programme.COUNTY_CLUSTER),
+    ],
+)
+def test_the_words_of_the_texts_name_grades_reasons_and_programmes(typed: str, value: str) -> None:
+    assert canonical(typed) == value
+
+
+def test_a_zone_not_taking_part_in_the_words_of_the_text_must_rectify(books: Session) -> None:
+    award = zone_award(books)
+    assert assess(books, award.code, 2026, "不参加评估", date(2026, 4, 30)) == ["rectify"]
+
+
+# ZONE-GUIDE 附则: 本导则自发布之日起施行，有效期至2027年12月31日 (that day included)
+def test_a_zone_may_be_granted_and_paid_on_31_december_2027_but_not_granted_a_day_later(
+    books: Session,
+) -> None:
+    def grant(on: date) -> str:
+        return grants.grant_award(
+            books,
+            programme=Programme.SERVICE_ZONE,
+            recipient="HF-GX",
+            fund=FUND,
+            amount=500 * WAN,
+            granted_on=on,
+            stages=[grants.StagePlan(on.year, 200 * WAN), grants.StagePlan(on.year, 300 * WAN)],
+            actor="finance-a",
+        ).code
+
+    code = grant(date(2027, 12, 31))
+    release(books, code, 1, date(2027, 12, 31))
+    assert grants.award_statement(books, code).paid == 200 * WAN
+    with pytest.raises(RuleBreach, match="2027-12-31") as info:
+        grant(date(2028, 1, 1))
+    assert info.value.rule == "zone-stage-within-validity"
+
+
+# ADV-MEASURES 第十二条 / ZONE-GUIDE 评估管理: 根据……年度资金预算规模分步到位 (never overdrawn)
+def test_a_year_budget_carries_a_stage_of_exactly_its_size_and_not_one_fen_more(
+    books: Session,
+) -> None:
+    grants.set_budget(books, fund_code=FUND, year=2029, amount=400 * WAN, reason="x", actor="f")
+    grants.set_budget(books, fund_code=FUND, year=2030, amount=600 * WAN, reason="x", actor="f")
+
+    def grant(last: int) -> Award:
+        return grants.grant_award(
+            books,
+            programme=Programme.COUNTY_CLUSTER,
+            recipient="WH-CL",
+            fund=FUND,
+            amount=400 * WAN + last,
+            granted_on=date(2029, 3, 1),
+            stages=[grants.StagePlan(2029, 400 * WAN), grants.StagePlan(2030, last)],
+            actor="finance-a",
+        )
+
+    with pytest.raises(BudgetShortfall) as info:
+        grant(600 * WAN + 1)
+    assert (info.value.rule, info.value.details["shortfall"]) == ("budget-not-overdrawn", 1)
+    grant(600 * WAN)
+    assert grants.fund_year_execution(books, FUND, 2030).available == 0
+    with pytest.raises(RuleBreach) as cut:
+        grants.set_budget(
+            books, fund_code=FUND, year=2030, amount=600 * WAN - 1, reason="cut", actor="f"
+        )
+    assert cut.value.rule == "budget-not-below-commitments"
