@@ -15,7 +15,7 @@ from functools import partial
 
 from funds.grants.records import RECIPIENT_KINDS
 from funds.imports import cells
-from funds.policy import PROGRAMMES, Grade
+from funds.policy import ALIASES, PROGRAMMES, Grade
 
 Reader = Callable[[object], object]
 
@@ -89,19 +89,25 @@ RECIPIENT_KIND_WORDS = _choices(
     }
 )
 assert set(RECIPIENT_KIND_WORDS.values()) == set(RECIPIENT_KINDS)
+
+
+def _aliases(value: str) -> tuple[str, ...]:
+    """The names officers type for ``value`` (``funds.policy.ALIASES``, the CLI's table)."""
+    return tuple(word for word, meant in ALIASES.items() if str(meant) == value)
+
+
 PROGRAMME_WORDS = _choices(
-    {str(p): (rules.name_zh, rules.name_en, rules.code_prefix) for p, rules in PROGRAMMES.items()}
+    {
+        str(p): (rules.name_zh, rules.name_en, rules.code_prefix, *_aliases(str(p)))
+        for p, rules in PROGRAMMES.items()
+    }
 )
 TIER_WORDS = _choices(
     {"world": ("世界级",), "national": ("国家级",), "provincial": ("省级",), "": ("无",)}
 )
 GRADE_WORDS = _choices(
-    {
-        str(Grade.EXCELLENT): ("优秀",),
-        str(Grade.QUALIFIED): ("合格",),
-        str(Grade.UNQUALIFIED): ("不合格",),
-        str(Grade.NOT_SUBMITTED): ("未参加评估", "未参加", "not submitted"),
-    }
+    {str(grade): (*_aliases(str(grade)),) for grade in Grade}
+    | {str(Grade.NOT_SUBMITTED): (*_aliases(str(Grade.NOT_SUBMITTED)), "not submitted")}
 )
 
 _name = partial(cells.as_text, max_length=200)

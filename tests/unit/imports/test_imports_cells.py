@@ -20,8 +20,9 @@ from funds.imports.cells import (
     as_yes_no,
 )
 from funds.imports.context import natural_key
-from funds.imports.kinds import GRADE_WORDS, KINDS, PASS_THROUGH, kind_named
+from funds.imports.kinds import GRADE_WORDS, KINDS, PASS_THROUGH, PROGRAMME_WORDS, kind_named
 from funds.imports.report import ParsedRow, SheetInfo, column_letter
+from funds.policy import ALIASES, Grade, Programme
 
 CODE = make_credit_code("91340100MA0000001")
 
@@ -160,3 +161,16 @@ def test_a_row_s_natural_key_is_its_voucher_or_a_digest_of_what_it_says() -> Non
     assert plain == again
     assert plain != other
     assert plain.startswith("import:pass_through:Z-1:d:")
+
+
+def test_import_sheets_take_the_policy_texts_own_words_as_the_cli_does() -> None:
+    """不参加评估的视为不合格 (ZONE-GUIDE 评估管理); 省级服务型制造集聚区 (ZONE-GUIDE 总则)."""
+    assert as_choice("不参加评估", GRADE_WORDS) == "not_submitted"
+    assert as_choice("不参加", GRADE_WORDS) == "not_submitted"
+    assert as_choice("省级服务型制造集聚区", PROGRAMME_WORDS) == "service_zone"
+    assert as_choice("省县域制造业特色产业集群", PROGRAMME_WORDS) == "county_cluster"
+    for word, meant in ALIASES.items():  # every name the CLI takes for a grade or programme
+        if isinstance(meant, Grade):
+            assert as_choice(word, GRADE_WORDS) == meant
+        if isinstance(meant, Programme):
+            assert as_choice(word, PROGRAMME_WORDS) == meant
