@@ -18,6 +18,8 @@ from funds.api.models import ApiUser
 from funds.api.users import Role
 from funds.compliance.errors import UnknownAlert
 from funds.compliance.models import Alert
+from funds.db import is_sqlite
+from funds.grants.common import remember_award
 from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Recipient
 
@@ -29,6 +31,7 @@ _AWARD_AND_RECIPIENT = (
     .where(Award.code == bindparam("code"))
 )
 """Built once: every route on an award asks for it, and building costs more than running."""
+_AWARD_AND_RECIPIENT_FOR_UPDATE = _AWARD_AND_RECIPIENT.with_for_update(of=Award)
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,19 @@ class Scope:
             return cast(Q, query.where(Recipient.code == self.recipient))
         return query
 
-    def award(self, session: Session, code: str) -> Award:
-        """Return award ``code`` if the scope includes it, else the not-found error."""
-        row = session.exec(_AWARD_AND_RECIPIENT, params={"code": code}).first()
+    def award(self, session: Session, code: str, *, lock: bool = False) -> Award:
+        """Return award ``code`` if the scope includes it, else the not-found error.
+
+        ``lock``: for a write whose service locks the award anyway (``FOR UPDATE`` on
+        PostgreSQL): the row is locked here, and the service finds it already read
+        (:func:`funds.grants.common.award_by_code`) instead of reading it again.
+        """
+        locking = lock and not is_sqlite(session)
+        query = _AWARD_AND_RECIPIENT_FOR_UPDATE if locking else _AWARD_AND_RECIPIENT
+        row = session.exec(query, params={"code": code}).first()
         if row is None or not self.sees(row[1]):
             raise UnknownRecord("award", code)
+        remember_award(session, row[0], locked=locking)
         return row[0]
 
     def recipient_record(self, session: Session, code: str) -> Recipient:

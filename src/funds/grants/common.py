@@ -1,5 +1,12 @@
 """Small pieces every grants service uses: lookups by public code, idempotent replays,
-date arithmetic and the current time."""
+date arithmetic and the current time.
+
+The look-ups every money-moving call makes (award, enterprise, idempotency key) are
+statements built once: building one costs more than running it on SQLite, and a prebuilt
+statement goes straight to the compiled cache. A unit of work remembers the awards it read
+by code (see :func:`award_by_code`), so that the API's scope check and the service do not
+read the same row twice.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from funds.db import is_sqlite, table_of
 from funds.grants.errors import RuleBreach, UnknownRecord
 from funds.grants.models import Award, Enterprise, Fund, FundYear, Recipient, Stage
 from funds.ledger import Entry, IdempotencyConflict
@@ -52,23 +61,64 @@ def recipient_by_code(session: Session, code: str) -> Recipient:
     return found
 
 
+_ENTERPRISE = select(Enterprise).where(Enterprise.credit_code == bindparam("credit_code"))
+_AWARD = select(Award).where(Award.code == bindparam("code"))
+_AWARD_FOR_UPDATE = _AWARD.with_for_update()
+_ENTRIES = table_of(Entry)
+_ENTRY_BY_KEY = select(_ENTRIES.c.id, _ENTRIES.c.request_hash).where(
+    _ENTRIES.c.idempotency_key == bindparam("key")
+)
+_AWARDS_READ = "funds.grants.awards_read"
+"""``session.info`` key: the transaction and the awards it read, by code."""
+
+
 def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
     """Return the enterprise with this credit code or raise :class:`UnknownRecord`."""
-    found = session.exec(select(Enterprise).where(Enterprise.credit_code == credit_code)).first()
+    found = session.exec(_ENTERPRISE, params={"credit_code": credit_code}).first()
     if found is None:
         raise UnknownRecord("enterprise", credit_code)
     return found
 
 
 def award_by_code(session: Session, code: str, *, lock: bool = False) -> Award:
-    """Return award ``code`` (locked ``FOR UPDATE`` on PostgreSQL when asked)."""
-    query = select(Award).where(Award.code == code)
-    if lock and session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update()
-    found = session.exec(query).first()
+    """Return award ``code`` (locked ``FOR UPDATE`` on PostgreSQL when asked).
+
+    An award this transaction already read (with the lock, when one is asked for) is
+    returned without a second query: a query would hand back the same object from the
+    session's identity map anyway, its attributes as loaded. On SQLite the unit of work
+    holds the database's write lock, so there is no row lock to take.
+    """
+    locking = lock and not is_sqlite(session)
+    known = _awards_read(session)
+    if known is not None and code in known:
+        award, locked = known[code]
+        if (locked or not locking) and award in session:
+            return award
+    found = session.exec(_AWARD_FOR_UPDATE if locking else _AWARD, params={"code": code}).first()
     if found is None:
         raise UnknownRecord("award", code)
+    remember_award(session, found, locked=locking)
     return found
+
+
+def remember_award(session: Session, award: Award, *, locked: bool) -> None:
+    """Note that this transaction read ``award`` (``locked``: ``FOR UPDATE``), for
+    :func:`award_by_code`; a caller that reads awards by its own query calls this."""
+    known = _awards_read(session)
+    if known is None:
+        known = {}
+        session.info[_AWARDS_READ] = (session.get_transaction(), known)
+    previous = known.get(award.code)
+    known[award.code] = (award, locked or (previous is not None and previous[1]))
+
+
+def _awards_read(session: Session) -> dict[str, tuple[Award, bool]] | None:
+    """The awards the session's current transaction read (``None`` in a new transaction)."""
+    remembered = session.info.get(_AWARDS_READ)
+    if remembered is None or remembered[0] is not session.get_transaction():
+        return None
+    known: dict[str, tuple[Award, bool]] = remembered[1]
+    return known
 
 
 def stages_of(session: Session, award: Award) -> list[Stage]:
@@ -106,15 +156,18 @@ def replayed_entry(session: Session, key: str | None, request: Mapping[str, Any]
     """
     if key is None:
         return None
-    entry = session.exec(select(Entry).where(Entry.idempotency_key == key)).first()
-    if entry is None:
+    found = session.connection().execute(_ENTRY_BY_KEY, {"key": key}).first()
+    if found is None:  # the usual case: one small Core query, no ORM object
         return None
-    if entry.request_hash != request_digest(request):
+    entry_id, request_hash = found
+    if request_hash != request_digest(request):
         raise IdempotencyConflict(
-            f"idempotency key {key!r} was used for a different request (entry #{entry.id})",
+            f"idempotency key {key!r} was used for a different request (entry #{entry_id})",
             key=key,
-            entry=entry.id,
+            entry=entry_id,
         )
+    entry = session.get(Entry, entry_id)
+    assert entry is not None
     return entry
 
 

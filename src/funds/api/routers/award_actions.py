@@ -36,9 +36,9 @@ from funds.api.types import Seq, fen
 from funds.api.users import Role
 from funds.grants.lifecycle import Consequence
 from funds.grants.models import Award, Stage, Use
-from funds.grants.usage import credit_code_of, paid_total
+from funds.grants.queries import passed_and_paid
+from funds.grants.usage import credit_code_of
 from funds.grants.views import percent_text
-from funds.ledger import Ledger
 from funds.money import share, to_yuan_string
 
 router = APIRouter(prefix="/awards/{code}", tags=["awards"])
@@ -64,7 +64,7 @@ def request_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
     """Request payment of a stage; a different officer approves it."""
 
     def run() -> StageActionRead:
-        Scope.of(write.user).award(write.session, code)
+        Scope.of(write.user).award(write.session, code, lock=True)
         stage = grants.request_release(
             write.session, award=code, seq=seq, actor=write.actor, on=body.on or date.today()
         )
@@ -92,8 +92,8 @@ def approve_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
 
 
 def _use(write: Write, code: str, award: Award, use: Use, enterprise: str | None) -> UseRead:
-    passed = sum(Ledger(write.session).balances(f"award:{code}:passed:").values())
-    ratio = share(passed, paid_total(write.session, award))
+    passed, paid = passed_and_paid(write.session, award)
+    ratio = share(passed, paid)
     return UseRead(
         award=code,
         kind=use.kind,
@@ -113,7 +113,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
     """Record money the recipient passed on (下达) to an enterprise (money-moving)."""
 
     def run() -> UseRead:
-        award = Scope.of(write.user).award(write.session, code)
+        award = Scope.of(write.user).award(write.session, code, lock=True)
         use = grants.record_pass_through(
             write.session,
             award=code,
@@ -135,7 +135,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
     """Record the recipient's own spending (自用) for a listed purpose (money-moving)."""
 
     def run() -> UseRead:
-        award = Scope.of(write.user).award(write.session, code)
+        award = Scope.of(write.user).award(write.session, code, lock=True)
         use = grants.record_spending(
             write.session,
             award=code,
