@@ -97,7 +97,7 @@ class AwardStatement:
         return Fraction(self.passed_on, self.paid) if self.paid else Fraction(0)
 
 
-def _passed_and_paid(code: ColumnElement[str]) -> Select[tuple[int, int]]:
+def _passed_and_paid(code: ColumnElement[str]) -> Select[int, int]:
     accounts_table, stages_table = table_of(Account), table_of(Stage)
     passed = select(func.coalesce(func.sum(accounts_table.c.balance), 0)).where(
         code >= bindparam("low"), code < bindparam("high")
