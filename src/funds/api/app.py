@@ -15,9 +15,9 @@ from fastapi.routing import APIRoute
 
 from funds import __version__
 from funds.api import problems
-from funds.api.deps import connection_gate
+from funds.api.deps import bearer, connection_gate
 from funds.api.routers import ROUTERS
-from funds.api.rules import PublicRule, rule_of
+from funds.api.rules import SECURITY_SCHEME, PublicRule, rule_of
 from funds.db import Database
 from funds.migrate import upgrade
 
@@ -100,7 +100,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=app.openapi_tags,
     )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    schema.setdefault("components", {})["securitySchemes"] = {
+        SECURITY_SCHEME: bearer.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    }
+    components = schema["components"].setdefault("schemas", {})
     problem = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(problem.pop("$defs", {}))
     components["Problem"] = problem

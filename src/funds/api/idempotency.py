@@ -28,7 +28,8 @@ from sqlalchemy import bindparam, insert, select, text
 from sqlmodel import Session
 
 from funds.api.deps import CurrentUser, SessionDep
-from funds.api.models import ApiUser, IdempotentResponse
+from funds.api.models import IdempotentResponse
+from funds.api.users import Caller
 from funds.db import table_of
 from funds.errors import ErrorKind, FundsError
 
@@ -58,7 +59,7 @@ class WriteContext:
     """What a state-changing route needs: its unit of work, its user and the key sent."""
 
     session: Session
-    user: ApiUser
+    user: Caller
     request: Request
     key: str | None
 

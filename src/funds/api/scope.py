@@ -14,8 +14,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from funds.api.models import ApiUser
-from funds.api.users import Role
+from funds.api.users import Caller, Role
 from funds.compliance.errors import UnknownAlert
 from funds.compliance.models import Alert
 from funds.db import is_sqlite
@@ -42,7 +41,7 @@ class Scope:
     recipient: str | None = None
 
     @classmethod
-    def of(cls, user: ApiUser) -> Scope:
+    def of(cls, user: Caller) -> Scope:
         """The scope of ``user``'s role."""
         if user.role == Role.CITY:
             return cls(city=user.city or "")
