@@ -17,8 +17,7 @@ from sqlmodel import Session, col, select
 from funds.api.users import Caller, Role
 from funds.compliance.errors import UnknownAlert
 from funds.compliance.models import Alert
-from funds.db import is_sqlite
-from funds.grants.common import remember_award
+from funds.driver_sql import DriverStatement
 from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Recipient
 
@@ -30,7 +29,10 @@ _AWARD_AND_RECIPIENT = (
     .where(Award.code == bindparam("code"))
 )
 """Built once: every route on an award asks for it, and building costs more than running."""
-_AWARD_AND_RECIPIENT_FOR_UPDATE = _AWARD_AND_RECIPIENT.with_for_update(of=Award)
+_RECIPIENT_OF_AWARD = DriverStatement(
+    "SELECT recipient.code, recipient.city FROM award"
+    " JOIN recipient ON recipient.id = award.recipient_id WHERE award.code = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,13 @@ class Scope:
 
     def sees(self, recipient: Recipient) -> bool:
         """Tell whether the scope includes ``recipient``."""
+        return self._sees(recipient.code, recipient.city)
+
+    def _sees(self, code: str, city: str) -> bool:
         if self.city is not None:
-            return recipient.city == self.city
+            return city == self.city
         if self.recipient is not None:
-            return recipient.code == self.recipient
+            return code == self.recipient
         return True
 
     def recipients(self, query: Q) -> Q:
@@ -70,20 +75,22 @@ class Scope:
             return cast(Q, query.where(Recipient.code == self.recipient))
         return query
 
-    def award(self, session: Session, code: str, *, lock: bool = False) -> Award:
-        """Return award ``code`` if the scope includes it, else the not-found error.
-
-        ``lock``: for a write whose service locks the award anyway (``FOR UPDATE`` on
-        PostgreSQL): the row is locked here, and the service finds it already read
-        (:func:`funds.grants.common.award_by_code`) instead of reading it again.
-        """
-        locking = lock and not is_sqlite(session)
-        query = _AWARD_AND_RECIPIENT_FOR_UPDATE if locking else _AWARD_AND_RECIPIENT
-        row = session.exec(query, params={"code": code}).first()
+    def award(self, session: Session, code: str) -> Award:
+        """Return award ``code`` if the scope includes it, else the not-found error."""
+        row = session.exec(_AWARD_AND_RECIPIENT, params={"code": code}).first()
         if row is None or not self.sees(row[1]):
             raise UnknownRecord("award", code)
-        remember_award(session, row[0], locked=locking)
         return row[0]
+
+    def check_award(self, session: Session, code: str) -> None:
+        """Raise the not-found error unless award ``code`` exists and the scope includes it.
+
+        For a write whose service reads (and locks) the award itself: one statement on the
+        driver's cursor, no ORM objects, the same answer as :meth:`award`.
+        """
+        row = _RECIPIENT_OF_AWARD.first(session, (code,))
+        if row is None or not self._sees(row[0], row[1]):
+            raise UnknownRecord("award", code)
 
     def recipient_record(self, session: Session, code: str) -> Recipient:
         """Return recipient ``code`` if the scope includes it, else the not-found error."""

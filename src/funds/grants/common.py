@@ -3,9 +3,8 @@ date arithmetic and the current time.
 
 The look-ups every money-moving call makes (award, enterprise, idempotency key) are
 statements built once: building one costs more than running it on SQLite, and a prebuilt
-statement goes straight to the compiled cache. A unit of work remembers the awards it read
-by code (see :func:`award_by_code`), so that the API's scope check and the service do not
-read the same row twice.
+statement goes straight to the compiled cache. The idempotency key's entry, almost always
+absent, is looked up on the driver's cursor (:mod:`funds.driver_sql`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from funds.db import is_sqlite, table_of
+from funds.db import is_sqlite
+from funds.driver_sql import DriverStatement
 from funds.grants.errors import RuleBreach, UnknownRecord
 from funds.grants.models import Award, Enterprise, Fund, FundYear, Recipient, Stage
 from funds.ledger import Entry, IdempotencyConflict
@@ -64,12 +64,9 @@ def recipient_by_code(session: Session, code: str) -> Recipient:
 _ENTERPRISE = select(Enterprise).where(Enterprise.credit_code == bindparam("credit_code"))
 _AWARD = select(Award).where(Award.code == bindparam("code"))
 _AWARD_FOR_UPDATE = _AWARD.with_for_update()
-_ENTRIES = table_of(Entry)
-_ENTRY_BY_KEY = select(_ENTRIES.c.id, _ENTRIES.c.request_hash).where(
-    _ENTRIES.c.idempotency_key == bindparam("key")
+_ENTRY_BY_KEY = DriverStatement(
+    "SELECT id, request_hash FROM ledger_entry WHERE idempotency_key = ?"
 )
-_AWARDS_READ = "funds.grants.awards_read"
-"""``session.info`` key: the transaction and the awards it read, by code."""
 
 
 def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
@@ -81,44 +78,12 @@ def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
 
 
 def award_by_code(session: Session, code: str, *, lock: bool = False) -> Award:
-    """Return award ``code`` (locked ``FOR UPDATE`` on PostgreSQL when asked).
-
-    An award this transaction already read (with the lock, when one is asked for) is
-    returned without a second query: a query would hand back the same object from the
-    session's identity map anyway, its attributes as loaded. On SQLite the unit of work
-    holds the database's write lock, so there is no row lock to take.
-    """
+    """Return award ``code`` (locked ``FOR UPDATE`` on PostgreSQL when asked)."""
     locking = lock and not is_sqlite(session)
-    known = _awards_read(session)
-    if known is not None and code in known:
-        award, locked = known[code]
-        if (locked or not locking) and award in session:
-            return award
     found = session.exec(_AWARD_FOR_UPDATE if locking else _AWARD, params={"code": code}).first()
     if found is None:
         raise UnknownRecord("award", code)
-    remember_award(session, found, locked=locking)
     return found
-
-
-def remember_award(session: Session, award: Award, *, locked: bool) -> None:
-    """Note that this transaction read ``award`` (``locked``: ``FOR UPDATE``), for
-    :func:`award_by_code`; a caller that reads awards by its own query calls this."""
-    known = _awards_read(session)
-    if known is None:
-        known = {}
-        session.info[_AWARDS_READ] = (session.get_transaction(), known)
-    previous = known.get(award.code)
-    known[award.code] = (award, locked or (previous is not None and previous[1]))
-
-
-def _awards_read(session: Session) -> dict[str, tuple[Award, bool]] | None:
-    """The awards the session's current transaction read (``None`` in a new transaction)."""
-    remembered = session.info.get(_AWARDS_READ)
-    if remembered is None or remembered[0] is not session.get_transaction():
-        return None
-    known: dict[str, tuple[Award, bool]] = remembered[1]
-    return known
 
 
 def stages_of(session: Session, award: Award) -> list[Stage]:
@@ -156,8 +121,8 @@ def replayed_entry(session: Session, key: str | None, request: Mapping[str, Any]
     """
     if key is None:
         return None
-    found = session.connection().execute(_ENTRY_BY_KEY, {"key": key}).first()
-    if found is None:  # the usual case: one small Core query, no ORM object
+    found = _ENTRY_BY_KEY.first(session, (key,))
+    if found is None:  # the usual case: one statement on the driver's cursor, no ORM object
         return None
     entry_id, request_hash = found
     if request_hash != request_digest(request):

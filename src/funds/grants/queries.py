@@ -12,10 +12,10 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, func, select
 
-from funds.db import is_sqlite, table_of
+from funds.driver_sql import DriverStatement
 from funds.grants import accounts
 from funds.grants.common import (
     award_by_code,
@@ -29,7 +29,7 @@ from funds.grants.common import (
 )
 from funds.grants.county import CountyFigures, figures_of
 from funds.grants.models import Award, Enterprise, Recipient, Recovery, Stage, Termination, Use
-from funds.ledger import Account, Entry, Ledger
+from funds.ledger import Entry, Ledger
 
 
 @dataclass(frozen=True)
@@ -97,40 +97,29 @@ class AwardStatement:
         return Fraction(self.passed_on, self.paid) if self.paid else Fraction(0)
 
 
-def _passed_and_paid(code: ColumnElement[str]) -> Select[int, int]:
-    accounts_table, stages_table = table_of(Account), table_of(Stage)
-    passed = select(func.coalesce(func.sum(accounts_table.c.balance), 0)).where(
-        code >= bindparam("low"), code < bindparam("high")
-    )
-    paid = select(func.coalesce(func.sum(stages_table.c.amount), 0)).where(
-        stages_table.c.award_id == bindparam("award_id"), stages_table.c.status == "paid"
-    )
-    return select(passed.scalar_subquery(), paid.scalar_subquery())
+_PASSED_AND_PAID = DriverStatement(
+    "SELECT (SELECT coalesce(sum(balance), 0) FROM ledger_account"
+    " WHERE code >= ? AND code < ?),"
+    " (SELECT coalesce(sum(amount), 0) FROM award_stage WHERE award_id = ? AND status = 'paid')",
+    # A byte-order range of account codes uses the index: SQLite's default collation is
+    # binary; on PostgreSQL the "C" collation matches an expression index (migration 0003).
+    postgresql="SELECT (SELECT coalesce(sum(balance), 0) FROM ledger_account"
+    ' WHERE code COLLATE "C" >= ? AND code COLLATE "C" < ?),'
+    " (SELECT coalesce(sum(amount), 0) FROM award_stage WHERE award_id = ? AND status = 'paid')",
+)
 
 
-# A byte-order range of account codes uses the index (SQLite's default collation is
-# binary; on PostgreSQL the "C" collation matches an expression index from the migrations).
-_PASSED_AND_PAID = {
-    True: _passed_and_paid(table_of(Account).c.code),
-    False: _passed_and_paid(table_of(Account).c.code.collate("C")),
-}
+def passed_and_paid(session: Session, code: str, award_id: int) -> tuple[int, int]:
+    """Return what award ``code`` (id ``award_id``) passed on to enterprises and what was
+    paid to it, now, in 分.
 
-
-def passed_and_paid(session: Session, award: Award) -> tuple[int, int]:
-    """Return what ``award`` passed on to enterprises and what was paid to it, now, in 分.
-
-    One prebuilt statement: every pass-through and spending response reports the ratio.
+    Every pass-through and spending response reports the ratio, so both sums come from one
+    statement on the driver's cursor (:mod:`funds.driver_sql`).
     """
     session.flush()  # as a query through the session would
-    prefix = accounts.passed(award.code, "")
-    row = (
-        session.connection()
-        .execute(
-            _PASSED_AND_PAID[is_sqlite(session)],
-            {"low": prefix, "high": prefix + "\U0010ffff", "award_id": award.id},
-        )
-        .one()
-    )
+    prefix = accounts.passed(code, "")
+    row = _PASSED_AND_PAID.first(session, (prefix, prefix + "\U0010ffff", award_id))
+    assert row is not None
     return int(row[0]), int(row[1])
 
 
