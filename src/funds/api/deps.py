@@ -8,9 +8,10 @@ pool, where a writer waiting for SQLite's lock (``BEGIN IMMEDIATE``, busy timeou
 PostgreSQL's row locks blocks only its own thread.
 
 Every hop to the thread pool costs a wake-up and a GIL hand-over (about a millisecond on a
-busy machine), so only what touches the database runs there: a write request makes three
-hops (the token look-up, the route, the commit); opening the session, the role rule and the
-write context run in the event loop.
+busy machine), so only what touches the database runs there: a write request makes two
+hops (the token look-up, the route, which commits at its end through
+``WriteContext.respond``); opening the session, the role rule and the write context run in
+the event loop, and so does closing a session that has no transaction left open.
 """
 
 from __future__ import annotations
@@ -112,8 +113,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     database's gate. The session is made here in the event loop (it touches the database
     only at its first statement, in a route's or a dependency's thread); the commit or
     rollback runs in the thread pool, shielded from cancellation so that a client that
-    hangs up cannot leave a transaction open. Gate and unit of work are one dependency:
-    every dependency FastAPI solves costs a little on every request, however small.
+    hangs up cannot leave a transaction open. A write route commits at its end, in its own
+    thread (``WriteContext.respond``); closing a session with no transaction open does no
+    I/O, so that runs here, without a hop. Gate and unit of work are one dependency: every
+    dependency FastAPI solves costs a little on every request, however small.
     """
     gate: Gate = request.app.state.gate
     readonly = request.method in READS
@@ -140,8 +143,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             with anyio.CancelScope(shield=True):
                 await run_in_threadpool(unit.__exit__, type(error), error, error.__traceback__)
             raise
-        with anyio.CancelScope(shield=True):
-            await run_in_threadpool(unit.__exit__, None, None, None)
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(unit.__exit__, None, None, None)
+        else:  # committed in the route's thread (WriteContext.respond): no I/O is left
+            unit.__exit__(None, None, None)
     finally:
         semaphore.release()
         if writer is not None:

@@ -82,7 +82,19 @@ class WriteContext:
         *,
         status_code: int = 200,
     ) -> Response:
-        """Run the operation once per key and return (or replay) its response."""
+        """Run the operation once per key and return (or replay) its response.
+
+        The unit of work commits here, at the end of the route, in the route's thread: the
+        commit then needs no thread-pool hop of its own (``get_session`` finds nothing left
+        to do). Whatever fails, the commit included, raises, and the unit is rolled back.
+        """
+        response = self._respond(payload, run, status_code)
+        self.session.commit()
+        return response
+
+    def _respond(
+        self, payload: BaseModel | None, run: Callable[[], BaseModel], status_code: int
+    ) -> Response:
         digest = _digest(self.request, payload)
         if self.key is not None:
             stored = self._stored(digest)
