@@ -49,35 +49,6 @@ class DriverStatement:
         row: tuple[Any, ...] | None = self.execute(session, params).fetchone()
         return row
 
-    def sql(self, conn: Connection) -> str:
-        """The statement's text in the dialect of ``conn``."""
-        return self._sql[conn.dialect.name]
-
-
-def pipelined(
-    session: Session, statements: Sequence[tuple[DriverStatement, Sequence[Any]]]
-) -> list[Any]:
-    """Run ``statements`` in order and return their cursors.
-
-    On PostgreSQL they travel together in one psycopg pipeline: one round trip instead of
-    one per statement. Each still runs, and takes its snapshot, after the one before it
-    finished (a lock taken by the first is held when the second reads).
-    """
-    conn = session.connection()
-    driver = _driver(conn)
-    pipeline = getattr(driver, "pipeline", None)
-    if conn.dialect.name == "sqlite" or pipeline is None:
-        return [statement.execute(session, params) for statement, params in statements]
-    cursors = [driver.cursor() for _ in statements]
-    texts = [statement.sql(conn) for statement, _ in statements]
-    try:
-        with pipeline():
-            for cursor, sql, (_, params) in zip(cursors, texts, statements, strict=True):
-                cursor.execute(sql, params)
-    except conn.dialect.loaded_dbapi.Error as error:
-        raise _wrapped(conn, "; ".join(texts), (), error) from error
-    return cursors
-
 
 def stamp(session: Session, value: datetime) -> datetime | str:
     """``value`` (naive UTC) as the driver stores a ``TIMESTAMP`` column, as Core would."""

@@ -14,7 +14,7 @@ from factories import world, zone_award
 from funds.api.models import IdempotentResponse
 from funds.api.users import add_user, authenticate
 from funds.db import table_of
-from funds.driver_sql import DriverStatement, pipelined, stamp
+from funds.driver_sql import DriverStatement, stamp
 from funds.grants import accounts
 from funds.ledger import AccountKind, AccountMismatch, BalanceRule, Ledger
 
@@ -22,7 +22,6 @@ _INSERT = DriverStatement(
     'INSERT INTO api_idempotency (user_id, "key", request_hash, method, path, status_code,'
     " body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_COUNT = DriverStatement('SELECT count(*) FROM api_idempotency WHERE "key" = ?')
 MOMENT = datetime(2025, 6, 1, 8, 30, 15, 123456)
 
 
@@ -69,26 +68,6 @@ def test_a_driver_error_is_raised_as_sqlalchemys_error(session: Session) -> None
     _INSERT.execute(session, row)
     with pytest.raises(IntegrityError):
         _INSERT.execute(session, row)
-
-
-def test_pipelined_statements_run_in_order_each_seeing_the_one_before(session: Session) -> None:
-    user = add_user(session, name="driver-d", role="admin").user
-    assert user.id is not None
-    row = list(_row(user.id, "piped"))
-    row[-1] = stamp(session, MOMENT)
-    before, _, after = pipelined(
-        session, [(_COUNT, ("piped",)), (_INSERT, row), (_COUNT, ("piped",))]
-    )
-    assert (before.fetchone()[0], after.fetchone()[0]) == (0, 1)
-
-
-def test_pipelined_driver_errors_are_raised_as_sqlalchemys_error(session: Session) -> None:
-    user = add_user(session, name="driver-e", role="admin").user
-    assert user.id is not None
-    row = list(_row(user.id, "piped-twice"))
-    row[-1] = stamp(session, MOMENT)
-    with pytest.raises(IntegrityError):
-        pipelined(session, [(_INSERT, row), (_INSERT, row)])
 
 
 def test_an_account_already_open_is_found_and_one_of_another_kind_refused(

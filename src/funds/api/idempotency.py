@@ -29,7 +29,7 @@ from sqlmodel import Session
 from funds.api.deps import CurrentUser, SessionDep
 from funds.api.users import Caller
 from funds.db import is_sqlite
-from funds.driver_sql import DriverStatement, pipelined, stamp
+from funds.driver_sql import DriverStatement, stamp
 from funds.errors import ErrorKind, FundsError
 
 KEY_HEADER = "Idempotency-Key"
@@ -118,16 +118,14 @@ class WriteContext:
         return Response(body, status_code=status_code, media_type=JSON)
 
     def _stored(self, digest: str) -> Response | None:
-        find = (_FIND, (self.user.id, self.key))
-        if is_sqlite(self.session):
-            row = _FIND.first(self.session, find[1])
-        else:  # the lock and the look-up in one round trip; the look-up runs once locked
+        if not is_sqlite(self.session):
             lock = int.from_bytes(
                 hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
                 "big",
                 signed=True,
             )
-            row = pipelined(self.session, [(_ADVISORY_LOCK, (lock,)), find])[1].fetchone()
+            _ADVISORY_LOCK.execute(self.session, (lock,))
+        row = _FIND.first(self.session, (self.user.id, self.key))
         if row is None:
             return None
         request_hash, method, path, status, stored_body = row
