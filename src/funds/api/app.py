@@ -15,9 +15,9 @@ from fastapi.routing import APIRoute
 
 from funds import __version__
 from funds.api import problems
-from funds.api.deps import connection_gate
-from funds.api.routers import ROUTERS
-from funds.api.rules import PublicRule, rule_of
+from funds.api.deps import bearer, connection_gate
+from funds.api.routers import ROUTERS, award_actions
+from funds.api.rules import SECURITY_SCHEME, PublicRule, rule_of
 from funds.db import Database
 from funds.migrate import upgrade
 
@@ -54,7 +54,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     app.state.database = database
     app.state.gate = connection_gate(database)
     _require_rules(ROUTERS)
-    for router in ROUTERS:
+    for router in matching_order(ROUTERS):
         app.include_router(router)
     problems.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -82,6 +82,26 @@ def api_routes(routers: list[APIRouter] | None = None) -> list[APIRoute]:
     return [r for router in routers or ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
+HOT_ROUTERS = (award_actions.router,)
+"""Tried first by every request: the money-moving writes (pass-through, spending, releases)."""
+
+
+def matching_order(routers: list[APIRouter]) -> list[APIRouter]:
+    """``routers`` in the order a request tries them: :data:`HOT_ROUTERS` first, then the rest.
+
+    A request is matched against the routers in turn, and against every route of each
+    router before its own: a pass-through, whose router came seventh, spent about 450 of
+    its 4,900 Python calls there. Only the order of routes that match the same method and
+    path could change an answer, and no route of :data:`HOT_ROUTERS` shares one with
+    another router's (a test checks every pair); the OpenAPI document keeps the order of
+    :data:`~funds.api.routers.ROUTERS`.
+    """
+    return [
+        *(r for r in routers if r in HOT_ROUTERS),
+        *(r for r in routers if r not in HOT_ROUTERS),
+    ]
+
+
 def _require_rules(routers: list[APIRouter]) -> None:
     missing = [
         f"{sorted(r.methods or ())} {r.path}" for r in api_routes(routers) if rule_of(r) is None
@@ -97,10 +117,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title,
         version=app.version,
         description=app.description,
-        routes=app.routes,
+        routes=api_routes(),
         tags=app.openapi_tags,
     )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    schema.setdefault("components", {})["securitySchemes"] = {
+        SECURITY_SCHEME: bearer.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    }
+    components = schema["components"].setdefault("schemas", {})
     problem = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(problem.pop("$defs", {}))
     components["Problem"] = problem

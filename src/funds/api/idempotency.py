@@ -24,26 +24,29 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import bindparam, insert, select, text
 from sqlmodel import Session
 
 from funds.api.deps import CurrentUser, SessionDep
-from funds.api.models import ApiUser, IdempotentResponse
-from funds.db import table_of
+from funds.api.users import Caller
+from funds.db import is_sqlite
+from funds.driver_sql import DriverStatement, stamp
 from funds.errors import ErrorKind, FundsError
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 JSON = "application/json"
 
-_TABLE = table_of(IdempotentResponse)
-# Built once: building a statement costs more than running it (and reaches the compiled
-# cache straight away); Core, because these rows are never needed as ORM objects.
-_FIND = select(
-    _TABLE.c.request_hash, _TABLE.c.method, _TABLE.c.path, _TABLE.c.status_code, _TABLE.c.body
-).where(_TABLE.c.user_id == bindparam("user_id"), _TABLE.c.key == bindparam("key"))
-_STORE = insert(_TABLE)
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+# On the driver's cursor (funds.driver_sql): every write request runs them, and these rows
+# are never needed as ORM objects.
+_FIND = DriverStatement(
+    "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
+    ' WHERE user_id = ? AND "key" = ?'
+)
+_STORE = DriverStatement(
+    'INSERT INTO api_idempotency (user_id, "key", request_hash, method, path, status_code,'
+    " body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_ADVISORY_LOCK = DriverStatement("SELECT pg_advisory_xact_lock(?)")
 
 
 class IdempotencyKeyReused(FundsError):
@@ -58,7 +61,7 @@ class WriteContext:
     """What a state-changing route needs: its unit of work, its user and the key sent."""
 
     session: Session
-    user: ApiUser
+    user: Caller
     request: Request
     key: str | None
 
@@ -79,7 +82,19 @@ class WriteContext:
         *,
         status_code: int = 200,
     ) -> Response:
-        """Run the operation once per key and return (or replay) its response."""
+        """Run the operation once per key and return (or replay) its response.
+
+        The unit of work commits here, at the end of the route, in the route's thread: the
+        commit then needs no thread-pool hop of its own (``get_session`` finds nothing left
+        to do). Whatever fails, the commit included, raises, and the unit is rolled back.
+        """
+        response = self._respond(payload, run, status_code)
+        self.session.commit()
+        return response
+
+    def _respond(
+        self, payload: BaseModel | None, run: Callable[[], BaseModel], status_code: int
+    ) -> Response:
         digest = _digest(self.request, payload)
         if self.key is not None:
             stored = self._stored(digest)
@@ -87,42 +102,42 @@ class WriteContext:
                 return stored
         body = run().model_dump_json()
         if self.key is not None:
-            self.session.connection().execute(
-                _STORE,
-                {
-                    "user_id": self.user.id,
-                    "key": self.key,
-                    "request_hash": digest,
-                    "method": self.request.method,
-                    "path": self.request.url.path[:300],
-                    "status_code": status_code,
-                    "body": body,
-                    "created_at": datetime.now(UTC).replace(tzinfo=None),
-                },
+            _STORE.execute(
+                self.session,
+                (
+                    self.user.id,
+                    self.key,
+                    digest,
+                    self.request.method,
+                    self.request.url.path[:300],
+                    status_code,
+                    body,
+                    stamp(self.session, datetime.now(UTC).replace(tzinfo=None)),
+                ),
             )
         return Response(body, status_code=status_code, media_type=JSON)
 
     def _stored(self, digest: str) -> Response | None:
-        conn = self.session.connection()
-        if conn.dialect.name == "postgresql":
+        if not is_sqlite(self.session):
             lock = int.from_bytes(
                 hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
                 "big",
                 signed=True,
             )
-            conn.execute(_ADVISORY_LOCK, {"k": lock})
-        row = conn.execute(_FIND, {"user_id": self.user.id, "key": self.key}).first()
+            _ADVISORY_LOCK.execute(self.session, (lock,))
+        row = _FIND.first(self.session, (self.user.id, self.key))
         if row is None:
             return None
-        if row.request_hash != digest:
+        request_hash, method, path, status, stored_body = row
+        if request_hash != digest:
             raise IdempotencyKeyReused(
                 f"the Idempotency-Key {self.key!r} was used for another request"
-                f" ({row.method} {row.path}); use a new key for a new request",
+                f" ({method} {path}); use a new key for a new request",
                 key=self.key,
             )
         return Response(
-            row.body,
-            status_code=row.status_code,
+            stored_body,
+            status_code=status,
             media_type=JSON,
             headers={REPLAYED_HEADER: "true"},
         )

@@ -18,11 +18,12 @@ from fastapi import Depends
 from fastapi.routing import APIRoute
 
 from funds.api.deps import CurrentUser
-from funds.api.models import ApiUser
 from funds.api.problems import FORBIDDEN, ApiProblem
-from funds.api.users import Role
+from funds.api.users import Caller, Role
 
 EVERYONE = frozenset(Role)
+SECURITY_SCHEME = "token"
+"""The bearer token scheme every non-public route requires (``funds.api.deps.bearer``)."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class RoleRule:
     roles: frozenset[Role]
     public: bool = False
 
-    async def __call__(self, user: CurrentUser) -> ApiUser:
+    async def __call__(self, user: CurrentUser) -> Caller:
         if Role(user.role) not in self.roles:
             raise ApiProblem(FORBIDDEN, f"the {user.role} role may not do this")
         return user
@@ -51,7 +52,10 @@ def allow(*roles: Role) -> dict[str, Any]:
     rule = RoleRule(frozenset({Role.ADMIN, *roles}))
     return {
         "dependencies": [Depends(rule)],
-        "openapi_extra": {"x-roles": sorted(r.value for r in rule.roles)},
+        "openapi_extra": {
+            "x-roles": sorted(r.value for r in rule.roles),
+            "security": [{SECURITY_SCHEME: []}],
+        },
     }
 
 

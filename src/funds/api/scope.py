@@ -14,10 +14,10 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from funds.api.models import ApiUser
-from funds.api.users import Role
+from funds.api.users import Caller, Role
 from funds.compliance.errors import UnknownAlert
 from funds.compliance.models import Alert
+from funds.driver_sql import DriverStatement
 from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Recipient
 
@@ -29,6 +29,10 @@ _AWARD_AND_RECIPIENT = (
     .where(Award.code == bindparam("code"))
 )
 """Built once: every route on an award asks for it, and building costs more than running."""
+_RECIPIENT_OF_AWARD = DriverStatement(
+    "SELECT recipient.code, recipient.city FROM award"
+    " JOIN recipient ON recipient.id = award.recipient_id WHERE award.code = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Scope:
     recipient: str | None = None
 
     @classmethod
-    def of(cls, user: ApiUser) -> Scope:
+    def of(cls, user: Caller) -> Scope:
         """The scope of ``user``'s role."""
         if user.role == Role.CITY:
             return cls(city=user.city or "")
@@ -54,10 +58,13 @@ class Scope:
 
     def sees(self, recipient: Recipient) -> bool:
         """Tell whether the scope includes ``recipient``."""
+        return self._sees(recipient.code, recipient.city)
+
+    def _sees(self, code: str, city: str) -> bool:
         if self.city is not None:
-            return recipient.city == self.city
+            return city == self.city
         if self.recipient is not None:
-            return recipient.code == self.recipient
+            return code == self.recipient
         return True
 
     def recipients(self, query: Q) -> Q:
@@ -74,6 +81,16 @@ class Scope:
         if row is None or not self.sees(row[1]):
             raise UnknownRecord("award", code)
         return row[0]
+
+    def check_award(self, session: Session, code: str) -> None:
+        """Raise the not-found error unless award ``code`` exists and the scope includes it.
+
+        For a write whose service reads (and locks) the award itself: one statement on the
+        driver's cursor, no ORM objects, the same answer as :meth:`award`.
+        """
+        row = _RECIPIENT_OF_AWARD.first(session, (code,))
+        if row is None or not self._sees(row[0], row[1]):
+            raise UnknownRecord("award", code)
 
     def recipient_record(self, session: Session, code: str) -> Recipient:
         """Return recipient ``code`` if the scope includes it, else the not-found error."""

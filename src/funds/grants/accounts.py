@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 
+from funds.driver_sql import DriverStatement
 from funds.ledger import AccountKind, BalanceRule, Ledger
 
 
@@ -101,9 +102,21 @@ def _kind_and_rule(code: str) -> tuple[AccountKind, BalanceRule]:
     return _RULES[parts[3] if parts[0] == "fund" else parts[2]]
 
 
+_ACCOUNT = DriverStatement("SELECT id, kind, rule FROM ledger_account WHERE code = ?")
+
+
 def open_account(ledger: Ledger, code: str, name: str = "") -> int:
-    """Open ``code`` with the kind and rule its place in the chart gives."""
+    """Open ``code`` with the kind and rule its place in the chart gives; return its id.
+
+    Most calls find the account open already (every pass-through to an enterprise paid
+    before): that look-up is one statement on the driver's cursor (:mod:`funds.driver_sql`).
+    A new account, or one of another kind or rule (the ledger refuses it), goes through
+    :meth:`Ledger.open_account`.
+    """
     kind, rule = _kind_and_rule(code)
+    found = _ACCOUNT.first(ledger.session, (code,))
+    if found is not None and (found[1], found[2]) == (str(kind), str(rule)):
+        return int(found[0])
     return ledger.open_account(code, kind, rule, name)
 
 

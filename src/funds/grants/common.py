@@ -1,5 +1,11 @@
 """Small pieces every grants service uses: lookups by public code, idempotent replays,
-date arithmetic and the current time."""
+date arithmetic and the current time.
+
+The look-ups every money-moving call makes (award, enterprise, idempotency key) are
+statements built once: building one costs more than running it on SQLite, and a prebuilt
+statement goes straight to the compiled cache. The idempotency key's entry, almost always
+absent, is looked up on the driver's cursor (:mod:`funds.driver_sql`).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,11 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from funds.db import is_sqlite
+from funds.driver_sql import DriverStatement
 from funds.grants.errors import RuleBreach, UnknownRecord
 from funds.grants.models import Award, Enterprise, Fund, FundYear, Recipient, Stage
 from funds.ledger import Entry, IdempotencyConflict
@@ -52,9 +61,17 @@ def recipient_by_code(session: Session, code: str) -> Recipient:
     return found
 
 
+_ENTERPRISE = select(Enterprise).where(Enterprise.credit_code == bindparam("credit_code"))
+_AWARD = select(Award).where(Award.code == bindparam("code"))
+_AWARD_FOR_UPDATE = _AWARD.with_for_update()
+_ENTRY_BY_KEY = DriverStatement(
+    "SELECT id, request_hash FROM ledger_entry WHERE idempotency_key = ?"
+)
+
+
 def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
     """Return the enterprise with this credit code or raise :class:`UnknownRecord`."""
-    found = session.exec(select(Enterprise).where(Enterprise.credit_code == credit_code)).first()
+    found = session.exec(_ENTERPRISE, params={"credit_code": credit_code}).first()
     if found is None:
         raise UnknownRecord("enterprise", credit_code)
     return found
@@ -62,10 +79,8 @@ def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
 
 def award_by_code(session: Session, code: str, *, lock: bool = False) -> Award:
     """Return award ``code`` (locked ``FOR UPDATE`` on PostgreSQL when asked)."""
-    query = select(Award).where(Award.code == code)
-    if lock and session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update()
-    found = session.exec(query).first()
+    locking = lock and not is_sqlite(session)
+    found = session.exec(_AWARD_FOR_UPDATE if locking else _AWARD, params={"code": code}).first()
     if found is None:
         raise UnknownRecord("award", code)
     return found
@@ -106,15 +121,18 @@ def replayed_entry(session: Session, key: str | None, request: Mapping[str, Any]
     """
     if key is None:
         return None
-    entry = session.exec(select(Entry).where(Entry.idempotency_key == key)).first()
-    if entry is None:
+    found = _ENTRY_BY_KEY.first(session, (key,))
+    if found is None:  # the usual case: one statement on the driver's cursor, no ORM object
         return None
-    if entry.request_hash != request_digest(request):
+    entry_id, request_hash = found
+    if request_hash != request_digest(request):
         raise IdempotencyConflict(
-            f"idempotency key {key!r} was used for a different request (entry #{entry.id})",
+            f"idempotency key {key!r} was used for a different request (entry #{entry_id})",
             key=key,
-            entry=entry.id,
+            entry=entry_id,
         )
+    entry = session.get(Entry, entry_id)
+    assert entry is not None
     return entry
 
 

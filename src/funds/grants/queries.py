@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, func, select
 
+from funds.driver_sql import DriverStatement
 from funds.grants import accounts
 from funds.grants.common import (
     award_by_code,
@@ -94,6 +95,32 @@ class AwardStatement:
     def pass_through_ratio(self) -> Fraction:
         """Passed on ÷ money received (0 when nothing was received)."""
         return Fraction(self.passed_on, self.paid) if self.paid else Fraction(0)
+
+
+_PASSED_AND_PAID = DriverStatement(
+    "SELECT (SELECT coalesce(sum(balance), 0) FROM ledger_account"
+    " WHERE code >= ? AND code < ?),"
+    " (SELECT coalesce(sum(amount), 0) FROM award_stage WHERE award_id = ? AND status = 'paid')",
+    # A byte-order range of account codes uses the index: SQLite's default collation is
+    # binary; on PostgreSQL the "C" collation matches an expression index (migration 0003).
+    postgresql="SELECT (SELECT coalesce(sum(balance), 0) FROM ledger_account"
+    ' WHERE code COLLATE "C" >= ? AND code COLLATE "C" < ?),'
+    " (SELECT coalesce(sum(amount), 0) FROM award_stage WHERE award_id = ? AND status = 'paid')",
+)
+
+
+def passed_and_paid(session: Session, code: str, award_id: int) -> tuple[int, int]:
+    """Return what award ``code`` (id ``award_id``) passed on to enterprises and what was
+    paid to it, now, in 分.
+
+    Every pass-through and spending response reports the ratio, so both sums come from one
+    statement on the driver's cursor (:mod:`funds.driver_sql`).
+    """
+    session.flush()  # as a query through the session would
+    prefix = accounts.passed(code, "")
+    row = _PASSED_AND_PAID.first(session, (prefix, prefix + "\U0010ffff", award_id))
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 def award_statement(session: Session, code: str, as_of: date | None = None) -> AwardStatement:

@@ -35,10 +35,10 @@ from funds.api.scope import Scope
 from funds.api.types import Seq, fen
 from funds.api.users import Role
 from funds.grants.lifecycle import Consequence
-from funds.grants.models import Award, Stage, Use
-from funds.grants.usage import credit_code_of, paid_total
+from funds.grants.models import Stage, Use
+from funds.grants.queries import passed_and_paid
+from funds.grants.usage import credit_code_of
 from funds.grants.views import percent_text
-from funds.ledger import Ledger
 from funds.money import share, to_yuan_string
 
 router = APIRouter(prefix="/awards/{code}", tags=["awards"])
@@ -64,7 +64,7 @@ def request_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
     """Request payment of a stage; a different officer approves it."""
 
     def run() -> StageActionRead:
-        Scope.of(write.user).award(write.session, code)
+        Scope.of(write.user).check_award(write.session, code)
         stage = grants.request_release(
             write.session, award=code, seq=seq, actor=write.actor, on=body.on or date.today()
         )
@@ -91,9 +91,9 @@ def approve_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
     return write.respond(body, run)
 
 
-def _use(write: Write, code: str, award: Award, use: Use, enterprise: str | None) -> UseRead:
-    passed = sum(Ledger(write.session).balances(f"award:{code}:passed:").values())
-    ratio = share(passed, paid_total(write.session, award))
+def _use(write: Write, code: str, use: Use, enterprise: str | None) -> UseRead:
+    passed, paid = passed_and_paid(write.session, code, use.award_id)
+    ratio = share(passed, paid)
     return UseRead(
         award=code,
         kind=use.kind,
@@ -113,7 +113,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
     """Record money the recipient passed on (下达) to an enterprise (money-moving)."""
 
     def run() -> UseRead:
-        award = Scope.of(write.user).award(write.session, code)
+        Scope.of(write.user).check_award(write.session, code)
         use = grants.record_pass_through(
             write.session,
             award=code,
@@ -125,7 +125,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
             voucher=body.voucher,
             idempotency_key=write.service_key,
         )
-        return _use(write, code, award, use, credit_code_of(body.enterprise))
+        return _use(write, code, use, credit_code_of(body.enterprise))
 
     return write.respond(body, run, status_code=201)
 
@@ -135,7 +135,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
     """Record the recipient's own spending (自用) for a listed purpose (money-moving)."""
 
     def run() -> UseRead:
-        award = Scope.of(write.user).award(write.session, code)
+        Scope.of(write.user).check_award(write.session, code)
         use = grants.record_spending(
             write.session,
             award=code,
@@ -146,7 +146,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
             voucher=body.voucher,
             idempotency_key=write.service_key,
         )
-        return _use(write, code, award, use, None)
+        return _use(write, code, use, None)
 
     return write.respond(body, run, status_code=201)
 
@@ -240,7 +240,7 @@ def record_report(code: AwardCode, body: ReportCreate, write: Write) -> object:
     """Record a progress report received (quarterly zone / annual county-cluster report)."""
 
     def run() -> ReportRead:
-        Scope.of(write.user).award(write.session, code)
+        Scope.of(write.user).check_award(write.session, code)
         row = grants.record_report(
             write.session, award=code, period=body.period, on=body.on or date.today(),
             actor=write.actor,
