@@ -50,10 +50,14 @@ class DriverStatement:
         return row
 
 
+SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy stores a ``TIMESTAMP`` on SQLite (text, microseconds always shown)."""
+
+
 def stamp(session: Session, value: datetime) -> datetime | str:
     """``value`` (naive UTC) as the driver stores a ``TIMESTAMP`` column, as Core would."""
     if session.connection().dialect.name == "sqlite":
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.strftime(SQLITE_TIMESTAMP)
     return value
 
 
