@@ -9,21 +9,17 @@ written. Checked with ``.xlsx`` and ``.csv`` files alike.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
+from import_sheets import run, write
 from sqlmodel import select
-from typer.testing import CliRunner
 
 import factories
 from factories import credit_code
-from funds.cli import app
 from funds.cli.common import set_database_factory
 from funds.db import Database
 from funds.grants.models import Award, Stage, Use
@@ -40,29 +36,6 @@ def cli(db: Database) -> Iterator[Database]:
     set_database_factory(lambda: db)
     yield db
     set_database_factory(Database.from_url)
-
-
-def write(path: Path, headers: list[str], rows: list[list[Any]]) -> Path:
-    if path.suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(headers)
-            for row in rows:
-                writer.writerow([v.isoformat() if isinstance(v, date) else v for v in row])
-        return path
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
-
-
-def run(kind: str, path: Path) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(app, ["import", kind, str(path), "--json"])
-    assert result.stdout, result.output
-    return result.exit_code, json.loads(result.stdout)
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
