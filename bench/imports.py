@@ -33,7 +33,7 @@ from funds import grants
 from funds.db import Database, make_engine
 from funds.grants.credit_code import make_credit_code
 from funds.imports import ImportResult, import_file
-from funds.ledger import EntryRequest, Ledger, PostedEntry, verify
+from funds.ledger import Alongside, EntryRequest, Ledger, PostedEntry, verify
 from funds.migrate import upgrade
 from funds.policy import WAN, Programme
 
@@ -160,10 +160,12 @@ def ledger_time() -> Iterator[list[float]]:
     spent = [0.0, 0.0]
     original = Ledger.post_batch
 
-    def timed(self: Ledger, requests: Sequence[EntryRequest]) -> list[PostedEntry]:
+    def timed(
+        self: Ledger, requests: Sequence[EntryRequest], *, alongside: Alongside | None = None
+    ) -> list[PostedEntry]:
         wall, cpu = time.perf_counter(), time.process_time()
         try:
-            return original(self, requests)
+            return original(self, requests, alongside=alongside)
         finally:
             spent[0] += time.perf_counter() - wall
             spent[1] += time.process_time() - cpu

@@ -17,7 +17,8 @@ API answers it exactly as one raised through Core.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from contextlib import nullcontext
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -32,6 +33,10 @@ class DriverStatement:
 
     def __init__(self, sql: str, *, postgresql: str | None = None) -> None:
         self._sql = {"sqlite": sql, "postgresql": (postgresql or sql).replace("?", "%s")}
+
+    def text(self, dialect: str) -> str:
+        """The statement's SQL for ``dialect`` (``sqlite`` or ``postgresql``)."""
+        return self._sql[dialect]
 
     def execute(self, session: Session, params: Sequence[Any] = ()) -> Any:
         """Run the statement in the session's transaction; return the driver's cursor."""
@@ -50,6 +55,57 @@ class DriverStatement:
         return row
 
 
+def run_together(
+    session: Session, statements: Sequence[tuple[DriverStatement, Sequence[Any]]]
+) -> list[Any]:
+    """Run ``(statement, params)`` pairs in order; return their cursors, results fetched.
+
+    On PostgreSQL they travel together (psycopg's pipeline): one round trip instead of one
+    each. A failing statement raises as :meth:`DriverStatement.execute` would.
+    """
+    conn = session.connection()
+    name, driver = conn.dialect.name, _driver(conn)
+    cursors = [driver.cursor() for _ in statements]
+    current = ""
+    try:
+        with nullcontext() if name == "sqlite" else driver.pipeline():
+            for cursor, (statement, params) in zip(cursors, statements, strict=True):
+                current = statement.text(name)
+                cursor.execute(current, params)
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(conn, current, (), error) from error
+    return cursors
+
+
+def commit_with(session: Session, statement: DriverStatement, params: Sequence[Any]) -> None:
+    """Run ``statement`` last in the session's transaction and commit.
+
+    On PostgreSQL the statement and the ``COMMIT`` travel together (psycopg's pipeline):
+    one round trip, not two, at the end of a write request, while the ledger's chain head
+    is still locked. The ``COMMIT`` is a statement in the pipeline, not ``commit()``, which
+    would sync once more, and it runs before SQLAlchemy's commit, which then finds the
+    transaction ended and does no I/O: SQLAlchemy hands the connection back to the pool at
+    its commit, so that must come after the pipeline is closed. Inside a savepoint (tests)
+    the statement and SQLAlchemy's commit run as usual. If the statement fails, the
+    transaction ends rolled back and the error is raised as SQLAlchemy's wrapper of it.
+    """
+    session.flush()  # whatever the ORM holds goes first, on its own
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" or conn.in_nested_transaction():
+        statement.execute(session, params)
+        session.commit()
+        return
+    driver, sql = _driver(conn), statement.text(conn.dialect.name)
+    try:
+        with driver.pipeline():
+            cursor = driver.cursor()
+            cursor.execute(sql, params)
+            cursor.execute("COMMIT")
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(conn, sql, params, error) from error
+    session.commit()
+
+
 SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy stores a ``TIMESTAMP`` on SQLite (text, microseconds always shown)."""
 
@@ -58,6 +114,13 @@ def stamp(session: Session, value: datetime) -> datetime | str:
     """``value`` (naive UTC) as the driver stores a ``TIMESTAMP`` column, as Core would."""
     if session.connection().dialect.name == "sqlite":
         return value.strftime(SQLITE_TIMESTAMP)
+    return value
+
+
+def stored_day(session: Session, value: date) -> date | str:
+    """``value`` as the driver stores a ``DATE`` column, as Core would (ISO text on SQLite)."""
+    if session.connection().dialect.name == "sqlite":
+        return value.isoformat()
     return value
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from factories import world, zone_award
+from factories import FreshFactory, world, zone_award
 from funds.api.models import IdempotentResponse
 from funds.api.users import add_user, authenticate
-from funds.db import table_of
-from funds.driver_sql import DriverStatement, stamp
+from funds.db import Database, table_of
+from funds.driver_sql import DriverStatement, commit_with, run_together, stamp
 from funds.grants import accounts
 from funds.ledger import AccountKind, AccountMismatch, BalanceRule, Ledger
 
@@ -83,3 +83,59 @@ def test_an_account_already_open_is_found_and_one_of_another_kind_refused(
     ledger.open_account(odd, AccountKind.ASSET, BalanceRule.FREE)
     with pytest.raises(AccountMismatch, match="ODD"):
         accounts.open_account(Ledger(session), odd)
+
+
+def _ids_of_keys(db: Database) -> list[str]:
+    with db.unit_of_work(readonly=True) as s:
+        rows = DriverStatement('SELECT "key" FROM api_idempotency ORDER BY "key"').execute(s)
+        return [key for (key,) in rows.fetchall()]
+
+
+def test_commit_with_writes_its_statement_and_commits_for_real(
+    fresh_database: FreshFactory,
+) -> None:
+    db = fresh_database()
+    with db.session() as s:
+        user = add_user(s, name="driver-d", role="admin").user
+        assert user.id is not None
+        row = list(_row(user.id, "last"))
+        row[-1] = stamp(s, MOMENT)
+        commit_with(s, _INSERT, row)
+        assert not s.in_transaction()
+    assert _ids_of_keys(db) == ["last"]
+    with db.unit_of_work(readonly=True) as s:
+        assert DriverStatement("SELECT name FROM api_user").first(s) == ("driver-d",)
+
+
+def test_a_failing_commit_with_keeps_nothing_of_the_transaction(
+    fresh_database: FreshFactory,
+) -> None:
+    db = fresh_database()
+    with db.session() as s:
+        user = add_user(s, name="driver-e", role="admin").user
+        assert user.id is not None
+        row = list(_row(user.id, "first"))
+        row[-1] = stamp(s, MOMENT)
+        _INSERT.execute(s, row)
+        with pytest.raises(IntegrityError):
+            commit_with(s, _INSERT, row)  # the same key twice
+        s.rollback()
+    assert _ids_of_keys(db) == []
+    with db.unit_of_work(readonly=True) as s:
+        assert DriverStatement("SELECT count(*) FROM api_user").first(s) == (0,)
+    with db.unit_of_work() as s:  # the pooled connection is whole again
+        assert DriverStatement("SELECT 1").first(s) == (1,)
+
+
+def test_statements_run_together_in_order_and_each_keeps_its_rows(session: Session) -> None:
+    user = add_user(session, name="driver-f", role="admin").user
+    assert user.id is not None
+    row = list(_row(user.id, "together"))
+    row[-1] = stamp(session, MOMENT)
+    count = DriverStatement('SELECT count(*) FROM api_idempotency WHERE "key" = ?')
+    before, _, after = run_together(
+        session, [(count, ("together",)), (_INSERT, row), (count, ("together",))]
+    )
+    assert (before.fetchone(), after.fetchone()) == ((0,), (1,))
+    with pytest.raises(IntegrityError):
+        run_together(session, [(count, ("together",)), (_INSERT, row)])

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from funds.driver_sql import DriverStatement
 from funds.ledger import (
     AccountKind,
     AccountMismatch,
@@ -189,3 +190,28 @@ def test_many_accounts_open_at_once_and_existing_ones_must_match(ledger: Ledger)
     assert ledger.balance("award:X:held") == 5
     with pytest.raises(AccountMismatch, match="award:X:held"):
         ledger.open_accounts([("award:X:held", AccountKind.ASSET, BalanceRule.FREE, "")])
+
+
+_BALANCE_AFTER = DriverStatement("SELECT balance FROM ledger_account WHERE code = ?")
+_ENTRY_OF = DriverStatement("SELECT id, kind FROM ledger_entry WHERE id = ?")
+
+
+def test_statements_alongside_an_entry_run_after_its_writes_and_not_on_a_replay(
+    ledger: Ledger,
+) -> None:
+    def alongside(entry_id: int) -> list[tuple[DriverStatement, tuple[object, ...]]]:
+        return [(_ENTRY_OF, (entry_id,)), (_BALANCE_AFTER, (AVAILABLE,))]
+
+    first = ledger.post(move(TREASURY, AVAILABLE, 250, idempotency_key="a1"), alongside=alongside)
+    assert first.alongside_rows == ((first.id, "test"), (250,))
+    again = ledger.post(move(TREASURY, AVAILABLE, 250, idempotency_key="a1"), alongside=alongside)
+    assert again.replayed
+    assert again.alongside_rows == ()
+    batch = ledger.post_batch(
+        [move(TREASURY, AVAILABLE, 5), move(TREASURY, AVAILABLE, 7)], alongside=alongside
+    )
+    assert [p.alongside_rows for p in batch] == [
+        ((batch[0].id, "test"), (262,)),  # read after the whole batch's writes
+        ((batch[1].id, "test"), (262,)),
+    ]
+    assert verify(ledger.session.connection()).ok

@@ -29,7 +29,7 @@ from sqlmodel import Session
 from funds.api.deps import CurrentUser, SessionDep
 from funds.api.users import Caller
 from funds.db import is_sqlite
-from funds.driver_sql import DriverStatement, stamp
+from funds.driver_sql import DriverStatement, commit_with, run_together, stamp
 from funds.errors import ErrorKind, FundsError
 
 KEY_HEADER = "Idempotency-Key"
@@ -88,22 +88,19 @@ class WriteContext:
         commit then needs no thread-pool hop of its own (``get_session`` finds nothing left
         to do). Whatever fails, the commit included, raises, and the unit is rolled back.
         """
-        response = self._respond(payload, run, status_code)
-        self.session.commit()
-        return response
-
-    def _respond(
-        self, payload: BaseModel | None, run: Callable[[], BaseModel], status_code: int
-    ) -> Response:
         digest = _digest(self.request, payload)
         if self.key is not None:
             stored = self._stored(digest)
             if stored is not None:
+                self.session.commit()
                 return stored
         body = run().model_dump_json()
-        if self.key is not None:
-            _STORE.execute(
+        if self.key is None:
+            self.session.commit()
+        else:  # the stored response and the commit: one round trip on PostgreSQL
+            commit_with(
                 self.session,
+                _STORE,
                 (
                     self.user.id,
                     self.key,
@@ -118,14 +115,16 @@ class WriteContext:
         return Response(body, status_code=status_code, media_type=JSON)
 
     def _stored(self, digest: str) -> Response | None:
-        if not is_sqlite(self.session):
+        find = (_FIND, (self.user.id, self.key))
+        if is_sqlite(self.session):
+            row = _FIND.first(self.session, find[1])
+        else:  # the key's lock and the look-up under it: one round trip
             lock = int.from_bytes(
                 hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
                 "big",
                 signed=True,
             )
-            _ADVISORY_LOCK.execute(self.session, (lock,))
-        row = _FIND.first(self.session, (self.user.id, self.key))
+            row = run_together(self.session, [(_ADVISORY_LOCK, (lock,)), find])[1].fetchone()
         if row is None:
             return None
         request_hash, method, path, status, stored_body = row

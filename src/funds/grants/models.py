@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import PrivateAttr
 from sqlalchemy import BigInteger, Column, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -263,6 +264,15 @@ class Use(SQLModel, table=True):
     entry_id: int = Field(foreign_key="ledger_entry.id")
     reversed_by: int | None = Field(default=None, foreign_key="ledger_entry.id")
     actor: str = Field(max_length=120)
+
+    _totals_after: tuple[int, int] | None = PrivateAttr(default=None)
+
+    @property
+    def totals_after(self) -> tuple[int, int] | None:
+        """The award's ``(passed on, paid)`` in 分 right after this use was recorded, read
+        with its writes; ``None`` for a use loaded from the database."""
+        private = self.__pydantic_private__  # a row loaded from the database has none
+        return None if private is None else private.get("_totals_after")
 
 
 class ReportSubmission(SQLModel, table=True):

@@ -117,10 +117,16 @@ def passed_and_paid(session: Session, code: str, award_id: int) -> tuple[int, in
     statement on the driver's cursor (:mod:`funds.driver_sql`).
     """
     session.flush()  # as a query through the session would
-    prefix = accounts.passed(code, "")
-    row = _PASSED_AND_PAID.first(session, (prefix, prefix + "\U0010ffff", award_id))
+    row = _PASSED_AND_PAID.first(session, passed_and_paid_statement(code, award_id)[1])
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+def passed_and_paid_statement(code: str, award_id: int) -> tuple[DriverStatement, tuple[Any, ...]]:
+    """The statement of :func:`passed_and_paid` and its parameters, to run with other writes
+    (:meth:`funds.ledger.Ledger.post`'s ``alongside``); its row is ``(passed, paid)``."""
+    prefix = accounts.passed(code, "")
+    return _PASSED_AND_PAID, (prefix, prefix + "\U0010ffff", award_id)
 
 
 def award_statement(session: Session, code: str, as_of: date | None = None) -> AwardStatement:

@@ -14,9 +14,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import bindparam
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
 from funds.db import table_of
+from funds.driver_sql import DriverStatement, stored_day
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants.common import (
@@ -28,6 +30,7 @@ from funds.grants.common import (
 )
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, Stage, Use
+from funds.grants.queries import passed_and_paid_statement
 from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
 from funds.ledger.by_day import Shortfall, least_from
 from funds.money import format_yuan
@@ -184,6 +187,7 @@ def _record_use(
         if earlier is None:
             raise
         return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
+    columns = (award.id, kind, enterprise_id, purpose, amount, stored_day(session, on), voucher)
     try:
         entry = ledger.post(
             EntryRequest(
@@ -196,7 +200,11 @@ def _record_use(
                 idempotency_key=key,
                 links=links,
                 request=request,
-            )
+            ),
+            alongside=lambda entry_id: [
+                (_INSERT_USE, (*columns, entry_id, actor)),
+                passed_and_paid_statement(award.code, award.id),  # type: ignore[arg-type]
+            ],
         )
     except BalanceRuleBroken as error:
         raise RuleBreach(
@@ -208,7 +216,11 @@ def _record_use(
         ) from error
     if entry.replayed:  # a concurrent retry with the same key won the race
         return _use_of_entry(session, entry.id)
+    inserted, totals = entry.alongside_rows
+    assert inserted is not None
+    assert totals is not None
     use = Use(
+        id=inserted[0],
         award_id=award.id,  # type: ignore[arg-type]
         kind=kind,
         enterprise_id=enterprise_id,
@@ -217,11 +229,22 @@ def _record_use(
         effective_date=on,
         voucher=voucher,
         entry_id=entry.id,
+        reversed_by=None,
         actor=actor,
     )
+    make_transient_to_detached(use)  # the row is written: the session holds it as loaded
     session.add(use)
-    session.flush()
+    use._totals_after = (int(totals[0]), int(totals[1]))
     return use
+
+
+_INSERT_USE = DriverStatement(
+    "INSERT INTO award_use (award_id, kind, enterprise_id, purpose, amount, effective_date,"
+    " voucher, entry_id, reversed_by, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING id"
+)
+"""The use row, written with the entry's writes (:meth:`Ledger.post`'s ``alongside``) and
+followed there by a read of the award's totals (:attr:`Use.totals_after`): on PostgreSQL in
+their round trip, while the chain head is locked, instead of a round trip each."""
 
 
 def check_held_by_day(ledger: Ledger, award: str, kind: str, amount: int, on: date) -> None:

@@ -19,13 +19,21 @@ from funds.ledger.errors import (
     UnknownEntry,
 )
 from funds.ledger.models import Account, AccountKind, BalanceRule, Entry, Posting
-from funds.ledger.service import EntryRequest, HistoryLine, Ledger, Leg, PostedEntry
+from funds.ledger.service import (
+    Alongside,
+    EntryRequest,
+    HistoryLine,
+    Ledger,
+    Leg,
+    PostedEntry,
+)
 from funds.ledger.verify import VerifyReport, verify
 
 __all__ = [
     "Account",
     "AccountKind",
     "AccountMismatch",
+    "Alongside",
     "AlreadyReversed",
     "BalanceRule",
     "BalanceRuleBroken",

@@ -76,7 +76,8 @@ class PostingDriver:
     """
 
     def __init__(self, conn: Connection) -> None:
-        self.sqlite = conn.dialect.name == "sqlite"
+        self.dialect = conn.dialect.name
+        self.sqlite = self.dialect == "sqlite"
         self._sql = _SQLITE if self.sqlite else _POSTGRES
         driver = conn.connection.driver_connection
         assert driver is not None, "the unit of work's connection is closed"
@@ -146,20 +147,28 @@ class PostingDriver:
         balances: Iterable[tuple[int, int]],
         daily: Sequence[tuple[Any, ...]],
         head: tuple[int, str],
-    ) -> None:
-        """Insert entries and postings, set balances ``(balance, id)``, add days, move the head.
+        alongside: Sequence[tuple[str, Sequence[Any]]] = (),
+    ) -> list[tuple[Any, ...] | None]:
+        """Insert entries and postings, set balances ``(balance, id)``, add days, move the head;
+        then run the ``alongside`` statements ``(sql in this dialect, params)`` and return the
+        first row of each (``None`` for none).
 
         ``entries`` rows follow the column order of ``ledger_entry`` above; ``postings`` are
         ``(entry id, account id, amount, day)``; ``daily`` are ``(account id, day, delta,
-        postings)`` in a fixed order, so that concurrent writers lock rows alike.
+        postings)`` in a fixed order, so that concurrent writers lock rows alike. On
+        PostgreSQL the ``alongside`` statements travel in the same round trip as the writes.
         """
         cursor, sql = self._cursor, self._sql
+        extra = [self._driver.cursor() for _ in alongside]
         with nullcontext() if self.sqlite else self._driver.pipeline():
             cursor.executemany(sql["insert_entry"], entries)
             cursor.executemany(sql["insert_posting"], postings)
             cursor.executemany(sql["set_balance"], list(balances))
             cursor.executemany(sql["add_daily"], daily)
             cursor.execute(sql["set_head"], head)
+            for other, (text, params) in zip(extra, alongside, strict=True):
+                other.execute(text, params)
+        return [other.fetchone() for other in extra]
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         return list(self._cursor.execute(sql, params).fetchall())

@@ -10,8 +10,8 @@ are written together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
 from funds.db import is_sqlite, table_of
+from funds.driver_sql import DriverStatement
 from funds.ledger.driver import PostingDriver
 from funds.ledger.errors import (
     AccountMismatch,
@@ -69,6 +70,9 @@ _MOVES_AFTER = (
     .order_by(DAILY.c.day)
 )
 
+
+Alongside = Callable[[int], Sequence[tuple[DriverStatement, Sequence[Any]]]]
+"""Given a new entry's id, statements to run with the entry's writes (:meth:`Ledger.post`)."""
 
 NO_REQUEST_HASH = ""
 """The request hash of an entry posted without an idempotency key: nothing to compare."""
@@ -124,6 +128,8 @@ class PostedEntry:
     hash: str
     legs: tuple[Leg, ...]
     replayed: bool = False
+    alongside_rows: tuple[tuple[Any, ...] | None, ...] = ()
+    """The first row of each ``alongside`` statement posted with it (:meth:`Ledger.post`)."""
 
 
 @dataclass(frozen=True)
@@ -249,12 +255,25 @@ class Ledger:
 
     # -- posting ------------------------------------------------------------------
 
-    def post(self, request: EntryRequest) -> PostedEntry:
-        """Post one entry; an idempotent retry returns the first entry with ``replayed``."""
-        return self.post_batch([request])[0]
+    def post(self, request: EntryRequest, *, alongside: Alongside | None = None) -> PostedEntry:
+        """Post one entry; an idempotent retry returns the first entry with ``replayed``.
 
-    def post_batch(self, requests: Sequence[EntryRequest]) -> list[PostedEntry]:
-        """Post entries atomically, in order: all are written or none (an error is raised)."""
+        ``alongside``, given the new entry's id, returns statements to run right after the
+        entry's writes, in the same round trip on PostgreSQL: the insert of the row that
+        records the entry in the domain (a pass-through's ``award_use`` row, say) and a read
+        of what it changed, which would otherwise cost a round trip each while the chain
+        head is locked. The first row of each comes back in ``alongside_rows``. A replayed
+        entry runs nothing.
+        """
+        return self.post_batch([request], alongside=alongside)[0]
+
+    def post_batch(
+        self, requests: Sequence[EntryRequest], *, alongside: Alongside | None = None
+    ) -> list[PostedEntry]:
+        """Post entries atomically, in order: all are written or none (an error is raised).
+
+        ``alongside`` (see :meth:`post`) runs once per new entry, in order.
+        """
         for request in requests:
             _validate(request)
         driver = PostingDriver(self.session.connection())
@@ -343,7 +362,12 @@ class Ledger:
                 )
             )
         if entry_rows:
-            driver.write(
+            new = [i for i, entry in enumerate(posted) if not entry.replayed]
+            extra = [] if alongside is None else [alongside(posted[i].id) for i in new]
+            statements = [
+                (st.text(driver.dialect), params) for group in extra for st, params in group
+            ]
+            read = driver.write(
                 entry_rows,
                 posting_rows,
                 [(s.balance, s.id) for s in states.values()],
@@ -352,7 +376,11 @@ class Ledger:
                     for (account_id, day), (delta, count) in sorted(daily.items())
                 ],
                 (head_id, head_hash),
+                statements,
             )
+            for i, group in zip(new if alongside else (), extra, strict=True):
+                posted[i] = replace(posted[i], alongside_rows=tuple(read[: len(group)]))
+                del read[: len(group)]
         return posted
 
     def reverse(

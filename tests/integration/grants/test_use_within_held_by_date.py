@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants
 from funds.grants.errors import RuleBreach
 from funds.grants.models import Award, Stage, Use
+from funds.grants.queries import passed_and_paid
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
 
@@ -200,4 +201,34 @@ def test_once_the_uses_it_paid_for_are_reversed_the_release_can_be_reversed(
     result = grants.award_statement(books, award.code)
     assert (result.paid, result.held, result.passed_on) == (0, 0, 0)
     assert [s.status for s in result.stages] == ["committed"] * 3
+    assert verify(books.connection()).ok
+
+
+def test_a_recorded_use_is_the_stored_row_and_carries_the_awards_totals(books: Session) -> None:
+    award = zone_with_two_stages_paid(books)
+    first = pass_on(books, award, 100 * WAN, date(2026, 5, 1))
+    second = pass_on(books, award, 50 * WAN, date(2026, 5, 2), n=2)
+    spent = grants.record_spending(
+        books,
+        award=award,
+        amount=10 * WAN,
+        purpose="搭建公共服务平台",
+        on=date(2026, 5, 3),
+        actor="z",
+    )
+    found = books.get(Award, first.award_id)
+    assert found is not None
+    assert first.totals_after == (100 * WAN, 700 * WAN)
+    assert second.totals_after == (150 * WAN, 700 * WAN)
+    assert spent.totals_after == (150 * WAN, 700 * WAN)  # spending passes nothing on
+    assert spent.totals_after == passed_and_paid(books, award, found.id)  # type: ignore[arg-type]
+    ids = [first.id, second.id, spent.id]
+    books.expunge_all()  # read the rows back as stored
+    stored = books.exec(select(Use).where(col(Use.id).in_(ids)).order_by(col(Use.id))).all()
+    assert [(u.kind, u.amount, u.effective_date, u.reversed_by, u.actor) for u in stored] == [
+        ("pass_through", 100 * WAN, date(2026, 5, 1), None, "zone-officer"),
+        ("pass_through", 50 * WAN, date(2026, 5, 2), None, "zone-officer"),
+        ("own_use", 10 * WAN, date(2026, 5, 3), None, "z"),
+    ]
+    assert all(u.totals_after is None for u in stored)
     assert verify(books.connection()).ok

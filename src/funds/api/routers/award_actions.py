@@ -92,7 +92,7 @@ def approve_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
 
 
 def _use(write: Write, code: str, use: Use, enterprise: str | None) -> UseRead:
-    passed, paid = passed_and_paid(write.session, code, use.award_id)
+    passed, paid = use.totals_after or passed_and_paid(write.session, code, use.award_id)
     ratio = share(passed, paid)
     return UseRead(
         award=code,
