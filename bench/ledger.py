@@ -355,13 +355,28 @@ def process_commits(db: Database, clients: int, per_client: int) -> float:
 def raw_postgres_commits(db: Database, count: int) -> float:
     """Plain psycopg on the pool's connection: one entry and two postings per commit."""
     raw = db.engine.raw_connection()
+    source, target, first = _raw_postgres_start(raw)
+    start = time.perf_counter()
+    _raw_postgres_loop(raw, first, count, source, target)
+    rate = count / (time.perf_counter() - start)
+    raw.close()
+    return rate
+
+
+def _raw_postgres_start(raw: Any) -> tuple[int, int, int]:
+    """The two accounts the raw rows post between, and the highest entry id so far."""
     cur = raw.cursor()
     cur.execute("SELECT id FROM ledger_account ORDER BY id LIMIT 2")
     source, target = (row[0] for row in cur.fetchall())
     cur.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_entry")
     first = cur.fetchall()[0][0]
     raw.commit()
-    start = time.perf_counter()
+    return source, target, first
+
+
+def _raw_postgres_loop(raw: Any, first: int, count: int, source: int, target: int) -> None:
+    """Commit ``count`` entries with ids from ``first + 1``, each with its two postings."""
+    cur = raw.cursor()
     for n in range(count):
         entry_id = first + n + 1
         day = day_of(n, count)
@@ -386,9 +401,82 @@ def raw_postgres_commits(db: Database, count: int) -> float:
             [(entry_id, source, -100, day), (entry_id, target, 100, day)],
         )
         raw.commit()
-    rate = count / (time.perf_counter() - start)
+
+
+def _raw_process_client(
+    url: str, first: int, per_client: int, accounts: tuple[int, int], barrier: Any, done: Any
+) -> None:
+    db = Database(make_engine(url, pool_size=1, max_overflow=0))
+    try:
+        raw = db.engine.raw_connection()
+        try:
+            raw.cursor().execute("SELECT 1")  # connect before the clock starts
+            raw.commit()
+            barrier.wait()
+            _raw_postgres_loop(raw, first, per_client, *accounts)
+            done.put(time.perf_counter())  # the clock is the system's monotonic one
+        finally:
+            raw.close()
+    except BaseException as error:  # reported by the parent
+        done.put(f"{type(error).__name__}: {error}")
+    finally:
+        db.dispose()
+
+
+def raw_postgres_process_commits(db: Database, clients: int, per_client: int) -> float:
+    """:func:`raw_postgres_commits` from ``clients`` processes at once, each in its own id
+    range: what the server and this machine sustain for that many clients with no engine.
+
+    The clock stops when the last client has committed its last entry, not when the last
+    process has exited (sixteen interpreters shutting down take a while on two cores).
+    """
+    raw = db.engine.raw_connection()
+    source, target, first = _raw_postgres_start(raw)
     raw.close()
-    return rate
+    url = db.engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(clients + 1)
+    done = context.Queue()
+    workers = [
+        context.Process(
+            target=_raw_process_client,
+            args=(url, first + c * per_client, per_client, (source, target), barrier, done),
+        )
+        for c in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait(timeout=120)
+    start = time.perf_counter()
+    ends = [done.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    failures = [end for end in ends if isinstance(end, str)]
+    if failures:
+        raise RuntimeError(failures[0])
+    return clients * per_client / (max(float(end) for end in ends) - start)
+
+
+def backend_cpu_seconds(database: str) -> float | None:
+    """CPU (user + system) so far of the local PostgreSQL backends serving ``database``.
+
+    Read from ``/proc`` (a backend's title names its database); ``None`` when none is
+    found, as when the server runs on another machine.
+    """
+    total, found = 0, False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = Path(entry.path, "cmdline").read_bytes()
+            if not title.startswith(b"postgres: ") or database.encode() not in title.split():
+                continue
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def set_balance_trigger(db: Database, enabled: bool) -> None:
@@ -411,11 +499,18 @@ def postgres_figures(sizes: Sizes) -> dict[str, Any]:
         cpu = (time.process_time() - cpu) / sizes.pg_single_commits
         out["pg_single_commits_per_s"] = figure(one, "commits/s", 700)
         out["pg_single_client_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
-        cpu = time.process_time()
+        commits = sizes.pg_clients * sizes.pg_commits_per_client
+        name = db.engine.url.database or ""
+        cpu, server = time.process_time(), backend_cpu_seconds(name)
         many = threaded_commits(db, sizes.pg_clients, sizes.pg_commits_per_client)
-        cpu = (time.process_time() - cpu) / (sizes.pg_clients * sizes.pg_commits_per_client)
+        cpu, server_after = (time.process_time() - cpu) / commits, backend_cpu_seconds(name)
         out["pg_16_clients_commits_per_s"] = figure(many, "commits/s", 3_000)
         out["pg_16_clients_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
+        if server_after is not None:  # the backends this run's clients were served by
+            server = (server_after - (server or 0.0)) / commits
+            out["pg_16_clients_server_cpu_ms_per_commit"] = figure(
+                server * 1000, "ms", better="lower"
+            )
         # the same sixteen clients as processes: what the database side sustains when the
         # clients do not share one interpreter lock (the threads' figure keeps the target)
         out["pg_16_processes_commits_per_s"] = figure(
@@ -435,6 +530,11 @@ def postgres_figures(sizes: Sizes) -> dict[str, Any]:
         raw = raw_postgres_commits(db, sizes.pg_single_commits)
         out["pg_raw_commits_per_s"] = figure(raw, "commits/s")
         out["pg_engine_overhead_ratio"] = figure(raw / one, "raw/engine")
+        # the same rows from sixteen processes at once: the ceiling for the 16-client target
+        out["pg_raw_16_processes_commits_per_s"] = figure(
+            raw_postgres_process_commits(db, sizes.pg_clients, sizes.pg_commits_per_client),
+            "commits/s",
+        )
     return out
 
 

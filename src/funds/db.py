@@ -8,12 +8,18 @@ a fixed order).
 
 Services take a :class:`~sqlmodel.Session` and flush; only the edges (CLI, API) open a
 unit of work with :meth:`Database.unit_of_work`, which commits or rolls back as one.
+
+On a SQLite file a writing unit of work keeps its connection open for the next one (see
+:class:`_Spare`): checking a connection out of the pool and back in again costs Python
+time on every commit, and on SQLite a durable commit is short enough for that to show.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 DEFAULT_URL = "sqlite:///var/funds.sqlite3"
@@ -136,6 +143,10 @@ class Database:
     def __init__(self, engine: Engine, *, bind: Connection | None = None) -> None:
         self.engine = engine
         self._bind = bind
+        self._spare: _Spare | None = None
+        if bind is None and _Spare.suits(engine):
+            self._spare = _Spare(engine)
+            weakref.finalize(self, self._spare.close)  # a dropped Database returns it too
 
     @classmethod
     def from_url(cls, url: str | None = None) -> Database:
@@ -160,8 +171,20 @@ class Database:
 
     @contextmanager
     def unit_of_work(self, *, readonly: bool = False) -> Iterator[Session]:
-        """Yield a session that commits when the block succeeds and rolls back otherwise."""
-        session = self.session(readonly=readonly)
+        """Yield a session that commits when the block succeeds and rolls back otherwise.
+
+        The session owns its transaction as one made by :meth:`session` does: its own
+        ``commit()`` or ``rollback()`` inside the block ends the transaction, and the next
+        statement begins another. A writing unit on SQLite binds the session to the
+        :class:`_Spare` connection, when one is kept, instead of the engine; the
+        transaction, its ``BEGIN IMMEDIATE`` and its durable commit are the same.
+        """
+        spare = None if readonly else self._spare
+        conn = None if spare is None else spare.take()
+        if conn is None:
+            session = self.session(readonly=readonly)
+        else:
+            session = Session(bind=conn, expire_on_commit=False)
         try:
             yield session
             if readonly:
@@ -172,8 +195,90 @@ class Database:
             session.rollback()
             raise
         finally:
-            session.close()
+            try:
+                session.close()
+            finally:
+                if spare is not None and conn is None:
+                    spare.fill()
+                elif spare is not None and conn is not None:
+                    # a session used after its unit of work (it should not be) then takes a
+                    # connection of its own, as one bound to the engine would, never the spare
+                    session.bind = self.engine
+                    spare.give_back(conn)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (the spare one included)."""
+        if self._spare is not None:
+            self._spare.close()
         self.engine.dispose()
+
+
+class _Spare:
+    """One connection kept open between writing units of work, for the next one to take.
+
+    Checking a connection out of the pool and in again (the pool's queue, the connection
+    wrapper, the reset-on-return) took about 0.05 ms of a 0.4 ms SQLite commit. A writing
+    unit of work takes the spare if there is one and gives it back at the end; without
+    one it runs on the engine as before, and at its end checks a spare out of the pool,
+    but only one sitting idle there. So taking or filling the spare never opens a
+    connection nor waits for one: a unit of work still touches the database first at
+    its first statement, wherever that runs (the API opens units in its event loop).
+
+    The spare is kept only when it is clean (no transaction open, in SQLAlchemy or in the
+    driver; not invalidated) and no overflow connection is checked out; at most one is
+    kept and any other goes back to the pool. Only SQLite files on a queue pool of two or
+    more qualify: PostgreSQL connections are pinged at checkout after idling, which a kept
+    one would skip; and with two or more the spare cannot starve a unit of work waiting
+    for the pool, which waits only while every connection is checked out, so at least
+    one other unit is running, and once the spare is kept every unit that ends goes back
+    to the pool.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+
+    @staticmethod
+    def suits(engine: Engine) -> bool:
+        """Tell whether units of work on ``engine`` may keep a spare connection."""
+        pool = engine.pool
+        return engine.dialect.name == "sqlite" and isinstance(pool, QueuePool) and pool.size() >= 2
+
+    def take(self) -> Connection | None:
+        """Return the spare connection, if one is kept (it is no longer kept then)."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        return conn
+
+    def fill(self) -> None:
+        """Keep a spare, if none is kept, taken from the connections idle in the pool."""
+        pool = self._engine.pool
+        if self._conn is not None or not isinstance(pool, QueuePool):
+            return
+        if pool.checkedin() > 0 and pool.checkedout() < pool.size():
+            self.give_back(self._engine.connect())
+
+    def give_back(self, conn: Connection) -> None:
+        """Keep ``conn`` as the spare if it is clean and none is kept; else close it."""
+        if self._clean(conn):
+            with self._lock:
+                if self._conn is None:
+                    self._conn = conn
+                    return
+        conn.close()
+
+    def _clean(self, conn: Connection) -> bool:
+        if conn.closed or conn.invalidated or conn.in_transaction():
+            return False
+        pool = self._engine.pool
+        if isinstance(pool, QueuePool) and pool.checkedout() > pool.size():
+            return False  # overflow in use: the pool would close one at checkin, let it
+        return not conn.connection.driver_connection.in_transaction  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        """Return the spare connection, if any, to the pool."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 
 from funds.ledger.hashing import (
     GENESIS,
+    RECORDED_AT_FORMAT,
     canonical_entry,
     canonical_links,
     chain_hash,
     compact_json,
+    recorded_at_text,
     request_digest,
 )
 
@@ -136,3 +138,11 @@ def test_the_prebuilt_encoder_falls_back_to_str_for_dates_as_the_request_hash_do
     assert (
         encode({"b": date(2026, 3, 30), "a": "预算"}) == '{"a":"\\u9884\\u7b97","b":"2026-03-30"}'
     )
+
+
+ZONES = st.sampled_from([None, UTC, timezone(timedelta(hours=8)), timezone(-timedelta(hours=5))])
+
+
+@given(st.datetimes(timezones=ZONES))
+def test_a_recorded_at_time_is_written_as_its_strftime_text(moment: datetime) -> None:
+    assert recorded_at_text(moment) == moment.strftime(RECORDED_AT_FORMAT)

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from funds.driver_sql import SQLITE_TIMESTAMP
+from funds.driver_sql import sqlite_timestamp
 
 _IN_CHUNK = 500
 """Keys per ``IN (...)`` list: well below SQLite's limit on bound variables."""
@@ -90,7 +90,7 @@ class PostingDriver:
 
     def stamp(self, value: datetime) -> datetime | str:
         """Return ``value`` as the driver stores a ``TIMESTAMP`` column (naive UTC)."""
-        return value.strftime(SQLITE_TIMESTAMP) if self.sqlite else value
+        return sqlite_timestamp(value) if self.sqlite else value
 
     def lock(
         self, codes: Sequence[str], keys: Sequence[str]

@@ -104,7 +104,13 @@ RECORDED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
 
 def recorded_at_text(value: datetime) -> str:
-    """Return ``value`` as the canonical form writes a recorded-at time."""
+    """Return ``value`` as the canonical form writes a recorded-at time.
+
+    The text is ``value.strftime(RECORDED_AT_FORMAT)``; for a naive time from the year 1000
+    on, ``isoformat`` writes the same text in half the time (pinned by a property test).
+    """
+    if value.tzinfo is None and value.year >= 1000:
+        return value.isoformat(timespec="microseconds")
     return value.strftime(RECORDED_AT_FORMAT)
 
 

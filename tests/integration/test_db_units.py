@@ -1,0 +1,154 @@
+"""Units of work on a real database: one owns its transaction; on SQLite it keeps a spare.
+
+A writing unit of work on a SQLite file keeps its connection open for the next one
+(``funds.db._Spare``). These scenarios pin what must not change with that: the session
+commits and rolls back as its own, a failed unit leaves nothing behind, a connection left
+dirty is never handed on, and two units open at once never share a connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session
+
+from conftest import on_postgres
+from factories import FreshFactory
+from funds.db import Database, table_of
+from funds.ledger import Account, AccountKind, BalanceRule, Ledger
+
+sqlite_only = pytest.mark.skipif(on_postgres(), reason="the spare connection is SQLite's")
+ACCOUNTS = table_of(Account)
+
+
+def _driver(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+def _open(session: Session, code: str) -> None:
+    Ledger(session).open_account(code, AccountKind.ASSET, BalanceRule.FREE)
+
+
+def _codes(database: Database) -> set[str]:
+    with database.unit_of_work(readonly=True) as s:
+        return set(s.connection().execute(select(ACCOUNTS.c.code)).scalars())
+
+
+def _checked_out(database: Database) -> int:
+    pool = database.engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
+
+
+@sqlite_only
+def test_writing_units_of_work_on_sqlite_reuse_one_connection(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+    with database.unit_of_work() as s:
+        first = _driver(s)
+    with database.unit_of_work() as s:
+        assert _driver(s) is first
+    assert _checked_out(database) == 1  # the spare
+    database.dispose()
+    assert _checked_out(database) == 0
+
+
+def test_a_session_that_commits_inside_its_unit_of_work_owns_that_transaction(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+
+    def commit_then_fail() -> None:
+        with database.unit_of_work() as s:
+            _open(s, "kept")
+            s.commit()
+            _open(s, "dropped")
+            raise RuntimeError("after the commit")
+
+    with pytest.raises(RuntimeError):
+        commit_then_fail()
+    with database.unit_of_work() as s:
+        _open(s, "rolled:back")
+        s.rollback()
+        _open(s, "committed")
+    assert _codes(database) == {"kept", "committed"}
+
+
+def test_a_failed_unit_of_work_leaves_nothing_and_the_next_one_commits(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+
+    def fail() -> None:
+        with database.unit_of_work() as s:
+            _open(s, "lost")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail()
+    with database.unit_of_work() as s:
+        _open(s, "saved")
+    assert _codes(database) == {"saved"}
+
+
+@sqlite_only
+def test_a_connection_left_inside_a_transaction_is_not_handed_on(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+    with database.unit_of_work() as s:
+        dirty = _driver(s)
+        s.commit()
+        dirty.execute("BEGIN")  # behind SQLAlchemy's back
+    assert _checked_out(database) == 0  # not kept: back in the pool, which rolled it back
+    assert not dirty.in_transaction
+    with database.unit_of_work() as s:
+        _open(s, "after")
+    assert _codes(database) == {"after"}
+
+
+@sqlite_only
+def test_two_units_of_work_open_at_once_never_share_a_connection(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+    with database.unit_of_work() as s:
+        spare = _driver(s)
+    with database.unit_of_work() as outer:
+        with database.unit_of_work() as inner:
+            _open(inner, "inner")
+            other = _driver(inner)
+        _open(outer, "outer")
+        assert _driver(outer) is spare
+        assert other is not spare
+    assert _checked_out(database) == 1  # one kept, the other back in the pool
+    assert _codes(database) == {"inner", "outer"}
+
+
+@sqlite_only
+def test_a_session_used_after_its_unit_of_work_never_touches_the_spare(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+    with database.unit_of_work() as s:
+        spare = _driver(s)
+    try:
+        assert _driver(s) is not spare
+    finally:
+        s.close()
+
+
+def test_readonly_units_and_postgresql_keep_no_connection(fresh_database: FreshFactory) -> None:
+    database = fresh_database()
+    with database.unit_of_work(readonly=True) as s:
+        s.connection()
+    expected = 0
+    with database.unit_of_work() as s:
+        s.connection()
+    if not on_postgres():
+        expected = 1
+    assert _checked_out(database) == expected
