@@ -215,3 +215,20 @@ def test_statements_alongside_an_entry_run_after_its_writes_and_not_on_a_replay(
         ((batch[1].id, "test"), (262,)),
     ]
     assert verify(ledger.session.connection()).ok
+
+
+def test_balances_from_a_day_give_the_balance_then_and_after_each_later_day(
+    ledger: Ledger,
+) -> None:
+    ledger.post(move(TREASURY, AVAILABLE, 500, day=date(2026, 1, 5)))
+    ledger.post(move(TREASURY, AVAILABLE, 300, day=date(2026, 1, 7)))
+    ledger.post(move(AVAILABLE, COMMITTED, 600, day=date(2026, 1, 9)))
+    ledger.post(move(TREASURY, AVAILABLE, 50, day=date(2026, 1, 9)))
+    assert ledger.balances_from(AVAILABLE, date(2026, 1, 6)) == [
+        (date(2026, 1, 6), 500),
+        (date(2026, 1, 7), 800),
+        (date(2026, 1, 9), 250),  # one point per day: both postings of the 9th
+    ]
+    assert ledger.balances_from(AVAILABLE, date(2026, 1, 9)) == [(date(2026, 1, 9), 250)]
+    assert ledger.balances_from(AVAILABLE, date(2025, 12, 31))[0] == (date(2025, 12, 31), 0)
+    assert ledger.balances_from("award:NEVER:held", date(2026, 1, 1)) == [(date(2026, 1, 1), 0)]

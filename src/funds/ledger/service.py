@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Date, bindparam, cast, func, insert, literal, null, select, union_all
 from sqlmodel import Session
 
 from funds.db import is_sqlite, table_of
@@ -64,11 +64,19 @@ _BALANCE_NOW = select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == bindparam("acco
 _BALANCE_AS_OF = select(func.coalesce(func.sum(DAILY.c.delta), 0)).where(
     DAILY.c.account_id == bindparam("account_id"), DAILY.c.day <= bindparam("as_of")
 )
-_MOVES_AFTER = (
-    select(DAILY.c.day, DAILY.c.delta)
-    .where(DAILY.c.account_id == bindparam("account_id"), DAILY.c.day > bindparam("after"))
-    .order_by(DAILY.c.day)
-)
+_ID_OF_CODE = select(ACCOUNTS.c.id).where(ACCOUNTS.c.code == bindparam("code")).scalar_subquery()
+_BALANCES_FROM = union_all(
+    select(
+        literal(0).label("part"),
+        cast(null(), Date).label("day"),
+        func.coalesce(func.sum(DAILY.c.delta), 0).label("amount"),
+    ).where(DAILY.c.account_id == _ID_OF_CODE, DAILY.c.day <= bindparam("day")),
+    select(literal(1), DAILY.c.day, DAILY.c.delta).where(
+        DAILY.c.account_id == _ID_OF_CODE, DAILY.c.day > bindparam("day")
+    ),
+).order_by("part", "day")
+"""The balance of an account (by code) as of a day, then its movement on each later day:
+one statement where the account's id, its balance then and its later days were three."""
 
 
 Alongside = Callable[[int], Sequence[tuple[DriverStatement, Sequence[Any]]]]
@@ -463,15 +471,11 @@ class Ledger:
         The least of them is what a posting dated ``day`` may take out without the balance
         going below zero on ``day`` or any later day (:func:`funds.ledger.by_day.least_from`).
         """
-        if not self.has_account(code):
-            return [(day, 0)]
-        account_id = self.account_id(code)
-        conn = self.session.connection()
-        balance = int(
-            conn.execute(_BALANCE_AS_OF, {"account_id": account_id, "as_of": day}).scalar() or 0
-        )
+        rows = self.session.connection().execute(_BALANCES_FROM, {"code": code, "day": day})
+        (_, _, opening), *later = rows.all()
+        balance = int(opening)
         points = [(day, balance)]
-        for moved_on, delta in conn.execute(_MOVES_AFTER, {"account_id": account_id, "after": day}):
+        for _, moved_on, delta in later:
             balance += int(delta)
             points.append((moved_on, balance))
         return points
