@@ -49,6 +49,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.ledger import backend_cpu_seconds
 from funds import grants
 from funds.api.users import add_user
 from funds.db import Database, make_engine
@@ -314,6 +315,16 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU time all cores have spent busy so far (``/proc/stat``: all but idle and iowait)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) of ``values``."""
     ordered = sorted(values)
@@ -325,19 +336,26 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
     """Populate ``db``, serve it, load it, check it."""
     token, awards = populate(db)
     load_before = os.getloadavg()[0]
+    database = db.engine.url.database or ""
     with server(url) as (port, pid):
         asyncio.run(_load(port, token, awards, sizes.warmup_per_client, "warm", sizes.time_limit))
-        cpu_before = cpu_seconds(pid)
+        cpu_before, busy_before = cpu_seconds(pid), machine_busy_seconds()
+        own_before, backends_before = time.process_time(), backend_cpu_seconds(database)
         latencies, statuses, elapsed = asyncio.run(
             _load(port, token, awards, sizes.per_client, "run", sizes.time_limit)
         )
-        cpu_after = cpu_seconds(pid)
+        cpu_after, busy_after = cpu_seconds(pid), machine_busy_seconds()
+        own_after, backends_after = time.process_time(), backend_cpu_seconds(database)
         offered, offered_statuses, offered_elapsed = asyncio.run(
             _offered(port, token, awards, sizes.offered_seconds, "offered")
         )
-    server_cpu = None
-    if cpu_before is not None and cpu_after is not None:
-        server_cpu = round((cpu_after - cpu_before) / len(statuses) * 1000, 2)
+
+    def per_request(before: float | None, after: float | None) -> float | None:
+        if before is None or after is None:
+            return None
+        return round((after - before) / len(statuses) * 1000, 2)
+
+    server_cpu = per_request(cpu_before, cpu_after)
     accepted = sum(1 for s in statuses + offered_statuses if s == 201)
     warm = CLIENTS * sizes.warmup_per_client
     with db.unit_of_work(readonly=True) as session:
@@ -355,6 +373,11 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
         "throughput": figure(len(statuses) / elapsed, "requests/s", RATE_TARGET, "higher"),
         "seconds": round(elapsed, 2),
         "server_cpu_ms_per_request": server_cpu,
+        # where the machine's two cores went, per request, during the saturation phase: all
+        # of it, the database server's backends (PostgreSQL) and this load generator
+        "machine_cpu_ms_per_request": per_request(busy_before, busy_after),
+        "database_cpu_ms_per_request": per_request(backends_before, backends_after),
+        "load_generator_cpu_ms_per_request": per_request(own_before, own_after),
         "offered_requests_per_s": RATE_TARGET,
         "offered_achieved_per_s": round(len(offered_statuses) / offered_elapsed, 2),
         "offered_statuses": {

@@ -6,7 +6,10 @@ entry under an idempotency key, an account's existence, the response's totals) c
 processing, result set-up), where the driver takes 10–15 µs to run it on SQLite. A
 :class:`DriverStatement` is written once, with ``?`` placeholders, and run on the cursor of
 the connection the session already holds: the same transaction, the same locks, the same
-savepoints in tests (as :mod:`funds.ledger.driver` does for the posting path).
+savepoints in tests (as :mod:`funds.ledger.driver` does for the posting path). On
+PostgreSQL, where a round trip costs more than the statement it carries, statements that
+do not depend on each other's rows can travel together (:func:`run_together`), and the last
+insert of a unit of work can travel with its ``COMMIT`` (:func:`commit_with`).
 
 Values go in and come out as the driver has them: plain strings and integers here, and on
 SQLite a timestamp as the text SQLAlchemy stores (:func:`stamp`). A driver error is raised

@@ -85,6 +85,15 @@ def test_an_account_already_open_is_found_and_one_of_another_kind_refused(
         accounts.open_account(Ledger(session), odd)
 
 
+def _user_row(session: Session, name: str, key: str) -> list[object]:
+    """A new admin user's idempotency row under ``key``, its time stored as Core would."""
+    user = add_user(session, name=name, role="admin").user
+    assert user.id is not None
+    row = list(_row(user.id, key))
+    row[-1] = stamp(session, MOMENT)
+    return row
+
+
 def _ids_of_keys(db: Database) -> list[str]:
     with db.unit_of_work(readonly=True) as s:
         rows = DriverStatement('SELECT "key" FROM api_idempotency ORDER BY "key"').execute(s)
@@ -96,10 +105,7 @@ def test_commit_with_writes_its_statement_and_commits_for_real(
 ) -> None:
     db = fresh_database()
     with db.session() as s:
-        user = add_user(s, name="driver-d", role="admin").user
-        assert user.id is not None
-        row = list(_row(user.id, "last"))
-        row[-1] = stamp(s, MOMENT)
+        row = _user_row(s, "driver-d", "last")
         commit_with(s, _INSERT, row)
         assert not s.in_transaction()
     assert _ids_of_keys(db) == ["last"]
@@ -112,10 +118,7 @@ def test_a_failing_commit_with_keeps_nothing_of_the_transaction(
 ) -> None:
     db = fresh_database()
     with db.session() as s:
-        user = add_user(s, name="driver-e", role="admin").user
-        assert user.id is not None
-        row = list(_row(user.id, "first"))
-        row[-1] = stamp(s, MOMENT)
+        row = _user_row(s, "driver-e", "first")
         _INSERT.execute(s, row)
         with pytest.raises(IntegrityError):
             commit_with(s, _INSERT, row)  # the same key twice
@@ -128,10 +131,7 @@ def test_a_failing_commit_with_keeps_nothing_of_the_transaction(
 
 
 def test_statements_run_together_in_order_and_each_keeps_its_rows(session: Session) -> None:
-    user = add_user(session, name="driver-f", role="admin").user
-    assert user.id is not None
-    row = list(_row(user.id, "together"))
-    row[-1] = stamp(session, MOMENT)
+    row = _user_row(session, "driver-f", "together")
     count = DriverStatement('SELECT count(*) FROM api_idempotency WHERE "key" = ?')
     before, _, after = run_together(
         session, [(count, ("together",)), (_INSERT, row), (count, ("together",))]
