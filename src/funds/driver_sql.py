@@ -49,7 +49,7 @@ class DriverStatement:
         try:
             cursor.execute(sql, params)
         except conn.dialect.loaded_dbapi.Error as error:
-            raise _wrapped(conn, sql, params, error) from error
+            raise wrapped_error(conn, sql, params, error) from error
         return cursor
 
     def first(self, session: Session, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
@@ -76,7 +76,7 @@ def run_together(
                 current = statement.text(name)
                 cursor.execute(current, params)
     except conn.dialect.loaded_dbapi.Error as error:
-        raise _wrapped(conn, current, (), error) from error
+        raise wrapped_error(conn, current, (), error) from error
     return cursors
 
 
@@ -105,7 +105,7 @@ def commit_with(session: Session, statement: DriverStatement, params: Sequence[A
             cursor.execute(sql, params)
             cursor.execute("COMMIT")
     except conn.dialect.loaded_dbapi.Error as error:
-        raise _wrapped(conn, sql, params, error) from error
+        raise wrapped_error(conn, sql, params, error) from error
     session.commit()
 
 
@@ -144,7 +144,10 @@ def _driver(conn: Connection) -> Any:
     return driver
 
 
-def _wrapped(conn: Connection, sql: str, params: Sequence[Any], error: Exception) -> DBAPIError:
+def wrapped_error(
+    conn: Connection, sql: str, params: Sequence[Any], error: Exception
+) -> DBAPIError:
+    """``error``, raised by the driver running ``sql``, as SQLAlchemy's wrapper of it."""
     wrapped = DBAPIError.instance(
         sql, params, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from funds.driver_sql import DriverStatement
@@ -232,3 +232,17 @@ def test_balances_from_a_day_give_the_balance_then_and_after_each_later_day(
     assert ledger.balances_from(AVAILABLE, date(2026, 1, 9)) == [(date(2026, 1, 9), 250)]
     assert ledger.balances_from(AVAILABLE, date(2025, 12, 31))[0] == (date(2025, 12, 31), 0)
     assert ledger.balances_from("award:NEVER:held", date(2026, 1, 1)) == [(date(2026, 1, 1), 0)]
+
+
+def test_a_failing_statement_alongside_fails_the_post_as_sqlalchemys_error(
+    ledger: Ledger,
+) -> None:
+    orphan = DriverStatement(
+        "INSERT INTO ledger_posting (entry_id, account_id, amount,"
+        " effective_date) VALUES (?, ?, 1, ?)"
+    )
+    with pytest.raises(IntegrityError):  # no account -1: the foreign key refuses it
+        ledger.post(
+            move(TREASURY, AVAILABLE, 5),
+            alongside=lambda entry_id: [(orphan, (entry_id, -1, "2026-01-05"))],
+        )

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from funds.driver_sql import sqlite_timestamp
+from funds.driver_sql import sqlite_timestamp, wrapped_error
 
 _IN_CHUNK = 500
 """Keys per ``IN (...)`` list: well below SQLite's limit on bound variables."""
@@ -76,6 +76,7 @@ class PostingDriver:
     """
 
     def __init__(self, conn: Connection) -> None:
+        self._conn = conn
         self.dialect = conn.dialect.name
         self.sqlite = self.dialect == "sqlite"
         self._sql = _SQLITE if self.sqlite else _POSTGRES
@@ -160,14 +161,17 @@ class PostingDriver:
         """
         cursor, sql = self._cursor, self._sql
         extra = [self._driver.cursor() for _ in alongside]
-        with nullcontext() if self.sqlite else self._driver.pipeline():
-            cursor.executemany(sql["insert_entry"], entries)
-            cursor.executemany(sql["insert_posting"], postings)
-            cursor.executemany(sql["set_balance"], list(balances))
-            cursor.executemany(sql["add_daily"], daily)
-            cursor.execute(sql["set_head"], head)
-            for other, (text, params) in zip(extra, alongside, strict=True):
-                other.execute(text, params)
+        try:
+            with nullcontext() if self.sqlite else self._driver.pipeline():
+                cursor.executemany(sql["insert_entry"], entries)
+                cursor.executemany(sql["insert_posting"], postings)
+                cursor.executemany(sql["set_balance"], list(balances))
+                cursor.executemany(sql["add_daily"], daily)
+                cursor.execute(sql["set_head"], head)
+                for other, (text, params) in zip(extra, alongside, strict=True):
+                    other.execute(text, params)
+        except self._conn.dialect.loaded_dbapi.Error as error:  # as Core would raise it
+            raise wrapped_error(self._conn, "the ledger's writes", (), error) from error
         return [other.fetchone() for other in extra]
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
