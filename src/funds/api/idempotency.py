@@ -115,16 +115,17 @@ class WriteContext:
         return Response(body, status_code=status_code, media_type=JSON)
 
     def _stored(self, digest: str) -> Response | None:
-        find = (_FIND, (self.user.id, self.key))
+        key = (self.user.id, self.key)
         if is_sqlite(self.session):
-            row = _FIND.first(self.session, find[1])
+            row = _FIND.first(self.session, key)
         else:  # the key's lock and the look-up under it: one round trip
             lock = int.from_bytes(
                 hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
                 "big",
                 signed=True,
             )
-            row = run_together(self.session, [(_ADVISORY_LOCK, (lock,)), find])[1].fetchone()
+            _, found = run_together(self.session, [(_ADVISORY_LOCK, (lock,)), (_FIND, key)])
+            row = found.fetchone()
         if row is None:
             return None
         request_hash, method, path, status, stored_body = row

@@ -117,7 +117,8 @@ def passed_and_paid(session: Session, code: str, award_id: int) -> tuple[int, in
     statement on the driver's cursor (:mod:`funds.driver_sql`).
     """
     session.flush()  # as a query through the session would
-    row = _PASSED_AND_PAID.first(session, passed_and_paid_statement(code, award_id)[1])
+    statement, params = passed_and_paid_statement(code, award_id)
+    row = statement.first(session, params)
     assert row is not None
     return int(row[0]), int(row[1])
 
