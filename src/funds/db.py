@@ -252,12 +252,21 @@ class _Spare:
         return conn
 
     def fill(self) -> None:
-        """Keep a spare, if none is kept, taken from the connections idle in the pool."""
+        """Keep a spare, if none is kept, taken from the connections idle in the pool.
+
+        Best effort, after a unit of work has committed: if another thread took the idle
+        connection meanwhile, the checkout is an ordinary one (it may open a connection),
+        and if it fails the failure is dropped: the unit of work that ends here succeeded.
+        """
         pool = self._engine.pool
         if self._conn is not None or not isinstance(pool, QueuePool):
             return
         if pool.checkedin() > 0 and pool.checkedout() < pool.size():
-            self.give_back(self._engine.connect())
+            try:
+                conn = self._engine.connect()
+            except Exception:  # the unit of work is done: keeping a spare is not its business
+                return
+            self.give_back(conn)
 
     def give_back(self, conn: Connection) -> None:
         """Keep ``conn`` as the spare if it is clean and none is kept; else close it."""

@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -61,22 +61,24 @@ class DriverStatement:
 def run_together(
     session: Session, statements: Sequence[tuple[DriverStatement, Sequence[Any]]]
 ) -> list[Any]:
-    """Run ``(statement, params)`` pairs in order; return their cursors, results fetched.
+    """Run ``(statement, params)`` pairs in order; return their cursors, to fetch from.
 
     On PostgreSQL they travel together (psycopg's pipeline): one round trip instead of one
-    each. A failing statement raises as :meth:`DriverStatement.execute` would.
+    each, every result already received. A failing statement raises as
+    :meth:`DriverStatement.execute` would (naming all of them: in a pipeline the error
+    comes back for the batch). On SQLite fetch what a statement returns before the commit:
+    a statement left with rows to read keeps SQLite from committing.
     """
     conn = session.connection()
     name, driver = conn.dialect.name, _driver(conn)
     cursors = [driver.cursor() for _ in statements]
-    current = ""
     try:
         with nullcontext() if name == "sqlite" else driver.pipeline():
             for cursor, (statement, params) in zip(cursors, statements, strict=True):
-                current = statement.text(name)
-                cursor.execute(current, params)
+                cursor.execute(statement.text(name), params)
     except conn.dialect.loaded_dbapi.Error as error:
-        raise wrapped_error(conn, current, (), error) from error
+        sql = "; ".join(statement.text(name) for statement, _ in statements)
+        raise wrapped_error(conn, sql, (), error) from error
     return cursors
 
 
@@ -88,13 +90,15 @@ def commit_with(session: Session, statement: DriverStatement, params: Sequence[A
     is still locked. The ``COMMIT`` is a statement in the pipeline, not ``commit()``, which
     would sync once more, and it runs before SQLAlchemy's commit, which then finds the
     transaction ended and does no I/O: SQLAlchemy hands the connection back to the pool at
-    its commit, so that must come after the pipeline is closed. Inside a savepoint (tests)
-    the statement and SQLAlchemy's commit run as usual. If the statement fails, the
+    its commit, so that must come after the pipeline is closed. A session bound to a
+    connection or inside a savepoint (tests) does not own the transaction: there the
+    statement and SQLAlchemy's commit run as usual. If the statement fails, the
     transaction ends rolled back and the error is raised as SQLAlchemy's wrapper of it.
     """
     session.flush()  # whatever the ORM holds goes first, on its own
     conn = session.connection()
-    if conn.dialect.name == "sqlite" or conn.in_nested_transaction():
+    owned = isinstance(session.bind, Engine) and not conn.in_nested_transaction()
+    if conn.dialect.name == "sqlite" or not owned:  # a caller's transaction is not ours to end
         statement.execute(session, params)
         session.commit()
         return

@@ -139,3 +139,16 @@ def test_statements_run_together_in_order_and_each_keeps_its_rows(session: Sessi
     assert (before.fetchone(), after.fetchone()) == ((0,), (1,))
     with pytest.raises(IntegrityError):
         run_together(session, [(count, ("together",)), (_INSERT, row)])
+
+
+def test_commit_with_leaves_a_callers_transaction_to_the_caller(
+    fresh_database: FreshFactory,
+) -> None:
+    db = fresh_database()
+    with db.engine.connect() as conn:
+        outer = conn.begin()
+        s = Session(bind=conn)
+        commit_with(s, _INSERT, _user_row(s, "driver-g", "theirs"))
+        s.close()
+        outer.rollback()
+    assert _ids_of_keys(db) == []

@@ -232,8 +232,10 @@ def _record_use(
         reversed_by=None,
         actor=actor,
     )
-    make_transient_to_detached(use)  # the row is written: the session holds it as loaded
-    session.add(use)
+    # The row is written: the object is its stored form, detached. It is not added to the
+    # session, which never saw it inserted, so would keep it in its identity map after a
+    # rollback of the insert; a later query in the session loads the row afresh.
+    make_transient_to_detached(use)
     use._totals_after = (int(totals[0]), int(totals[1]))
     return use
 

@@ -104,11 +104,14 @@ class PostingDriver:
         if self.sqlite:
             return self.accounts(codes), self.head(), self.replays(keys) if keys else {}
         accounts, head, replays = self._cursor, self._driver.cursor(), self._driver.cursor()
-        with self._driver.pipeline():
-            accounts.execute(_PG_ACCOUNTS, (list(codes),))
-            head.execute(self._sql["head"])
-            if keys:
-                replays.execute(_PG_REPLAYS, (list(keys),))
+        try:
+            with self._driver.pipeline():
+                accounts.execute(_PG_ACCOUNTS, (list(codes),))
+                head.execute(self._sql["head"])
+                if keys:
+                    replays.execute(_PG_REPLAYS, (list(keys),))
+        except self._conn.dialect.loaded_dbapi.Error as error:  # a deadlock, a lock timeout
+            raise wrapped_error(self._conn, "the ledger's locking reads", (), error) from error
         row = head.fetchone()
         found = replays.fetchall() if keys else []
         return (
@@ -128,8 +131,8 @@ class PostingDriver:
 
     def head(self) -> tuple[int, str] | None:
         """Return the chain head ``(last entry id, last hash)``, locked; ``None`` if missing."""
-        row = self._cursor.execute(self._sql["head"]).fetchone()
-        return None if row is None else (int(row[0] or 0), str(row[1]))
+        rows = self._fetch(self._sql["head"], ())
+        return None if not rows else (int(rows[0][0] or 0), str(rows[0][1]))
 
     def replays(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Return ``{key: (entry id, request hash)}`` for the keys already in the journal."""
@@ -175,7 +178,10 @@ class PostingDriver:
         return [other.fetchone() for other in extra]
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        return list(self._cursor.execute(sql, params).fetchall())
+        try:
+            return list(self._cursor.execute(sql, params).fetchall())
+        except self._conn.dialect.loaded_dbapi.Error as error:
+            raise wrapped_error(self._conn, sql, params, error) from error
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:

@@ -284,6 +284,8 @@ class Ledger:
         """
         for request in requests:
             _validate(request)
+        if alongside is not None:
+            self.session.flush()  # what the alongside statements read includes the ORM's changes
         driver = PostingDriver(self.session.connection())
         codes = sorted({leg.account for r in requests for leg in r.legs})
         keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]

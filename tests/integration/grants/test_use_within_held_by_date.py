@@ -232,3 +232,15 @@ def test_a_recorded_use_is_the_stored_row_and_carries_the_awards_totals(books: S
     ]
     assert all(u.totals_after is None for u in stored)
     assert verify(books.connection()).ok
+
+
+def test_a_use_rolled_back_leaves_nothing_behind_in_the_session(books: Session) -> None:
+    award = zone_with_two_stages_paid(books)
+    savepoint = books.begin_nested()
+    gone = pass_on(books, award, 100 * WAN, date(2026, 5, 1))
+    savepoint.rollback()
+    assert books.get(Use, gone.id) is None
+    kept = pass_on(books, award, 40 * WAN, date(2026, 5, 1))  # may get the same id back
+    assert books.get(Use, kept.id) is not None
+    assert [u.amount for u in books.exec(select(Use)).all()] == [40 * WAN]
+    assert kept.totals_after == (40 * WAN, 700 * WAN)
