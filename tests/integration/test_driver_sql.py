@@ -29,6 +29,15 @@ def _row(user_id: int, key: str, moment: datetime = MOMENT) -> tuple[object, ...
     return (user_id, key, "h" * 64, "POST", "/x", 201, "{}", moment)
 
 
+def _user_row(session: Session, name: str, key: str) -> list[object]:
+    """A new admin user's idempotency row under ``key``, its time stored as Core would."""
+    user = add_user(session, name=name, role="admin").user
+    assert user.id is not None
+    row = list(_row(user.id, key))
+    row[-1] = stamp(session, MOMENT)
+    return row
+
+
 def test_a_statement_sees_what_the_session_flushed_and_is_rolled_back_with_it(
     session: Session,
 ) -> None:
@@ -44,14 +53,14 @@ def test_a_statement_sees_what_the_session_flushed_and_is_rolled_back_with_it(
 
 
 def test_a_timestamp_written_on_the_driver_is_stored_as_core_stores_it(session: Session) -> None:
-    user = add_user(session, name="driver-b", role="admin").user
-    assert user.id is not None
-    row = list(_row(user.id, "by-driver"))
-    row[-1] = stamp(session, MOMENT)
+    row = _user_row(session, "driver-b", "by-driver")
     _INSERT.execute(session, row)
     table = table_of(IdempotentResponse)
+    user_id = row[0]
+    assert isinstance(user_id, int)
+    by_core = _row(user_id, "by-core")
     session.connection().execute(
-        insert(table).values(dict(zip(table.c.keys()[1:], _row(user.id, "by-core"), strict=True)))
+        insert(table).values(dict(zip(table.c.keys()[1:], by_core, strict=True)))
     )
     raw = DriverStatement('SELECT "key", created_at FROM api_idempotency ORDER BY "key"')
     stored = dict(raw.execute(session).fetchall())
@@ -61,10 +70,7 @@ def test_a_timestamp_written_on_the_driver_is_stored_as_core_stores_it(session: 
 
 
 def test_a_driver_error_is_raised_as_sqlalchemys_error(session: Session) -> None:
-    user = add_user(session, name="driver-c", role="admin").user
-    assert user.id is not None
-    row = list(_row(user.id, "twice"))
-    row[-1] = stamp(session, MOMENT)
+    row = _user_row(session, "driver-c", "twice")
     _INSERT.execute(session, row)
     with pytest.raises(IntegrityError):
         _INSERT.execute(session, row)
@@ -83,15 +89,6 @@ def test_an_account_already_open_is_found_and_one_of_another_kind_refused(
     ledger.open_account(odd, AccountKind.ASSET, BalanceRule.FREE)
     with pytest.raises(AccountMismatch, match="ODD"):
         accounts.open_account(Ledger(session), odd)
-
-
-def _user_row(session: Session, name: str, key: str) -> list[object]:
-    """A new admin user's idempotency row under ``key``, its time stored as Core would."""
-    user = add_user(session, name=name, role="admin").user
-    assert user.id is not None
-    row = list(_row(user.id, key))
-    row[-1] = stamp(session, MOMENT)
-    return row
 
 
 def _ids_of_keys(db: Database) -> list[str]:

@@ -3,19 +3,16 @@ read from their columns, required, checked and stored; a refusal is reported at 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
+from import_sheets import run, write
 from sqlmodel import select
-from typer.testing import CliRunner
 
 import factories
-from funds.cli import app
 from funds.cli.common import set_database_factory
 from funds.db import Database
 from funds.grants.models import Award
@@ -41,15 +38,7 @@ def cli(db: Database) -> Iterator[Database]:
 
 
 def import_awards(path: Path, rows: list[list[Any]]) -> tuple[int, dict[str, Any]]:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    result = CliRunner().invoke(app, ["import", "awards", str(path), "--json"])
-    assert result.stdout, result.output
-    return result.exit_code, json.loads(result.stdout)
+    return run("awards", write(path, HEADERS, rows))
 
 
 def test_a_county_award_is_imported_with_its_figures(cli: Database, tmp_path: Path) -> None:
