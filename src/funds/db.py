@@ -154,6 +154,12 @@ class Database:
         return cls(make_engine(url))
 
     @property
+    def one_connection(self) -> bool:
+        """Whether every unit of work runs on one shared connection (a test's savepoints),
+        so that two of them must never be open at once."""
+        return self._bind is not None
+
+    @property
     def url(self) -> str:
         """The URL with any password hidden."""
         return self.engine.url.render_as_string(hide_password=True)

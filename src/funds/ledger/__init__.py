@@ -3,7 +3,7 @@
 Accounts hold integer 分 under a balance rule; entries are appended, balanced, hash-chained
 and never changed (a reversal is a new entry that points at the old one). See
 :mod:`funds.ledger.service` for the posting API and :mod:`funds.ledger.verify` for the
-audit replay.
+audit replay, and :mod:`funds.ledger.writer` for entries from many threads committed together.
 """
 
 from funds.ledger.errors import (
@@ -28,6 +28,7 @@ from funds.ledger.service import (
     PostedEntry,
 )
 from funds.ledger.verify import VerifyReport, verify
+from funds.ledger.writer import LedgerWriter
 
 __all__ = [
     "Account",
@@ -45,6 +46,7 @@ __all__ = [
     "InvalidAmount",
     "Ledger",
     "LedgerError",
+    "LedgerWriter",
     "Leg",
     "PostedEntry",
     "Posting",

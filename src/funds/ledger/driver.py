@@ -11,9 +11,11 @@ session already holds: the same transaction, the same locks, the same savepoints
 On PostgreSQL each round trip to the server costs more than the statement it carries, so
 the driver pipelines (psycopg's pipeline mode): the reads that lock the accounts and the
 chain head and look up idempotency keys travel together, and so do all the writes; an
-entry costs two round trips before the commit instead of one per statement. (One
-statement of data-modifying CTEs over ``unnest`` arrays was tried and was three times
-slower: its parameter types vary with the values, so it is planned afresh each time.)
+entry costs two round trips before the commit instead of one per statement. A batch of
+entries writes each table with one statement over ``unnest`` of its columns, integers
+sent as int8 so that the statement's parameter types never change. (One statement of
+data-modifying CTEs over ``unnest`` arrays, typed by their values, was tried earlier and
+was three times slower: with types that vary it is planned afresh each time.)
 
 Values are passed as the SQLAlchemy column types would store them, so that rows written
 here and rows written through the ORM are indistinguishable: on SQLite a date is its ISO
@@ -34,6 +36,10 @@ from funds.driver_sql import sqlite_timestamp, wrapped_error
 
 _IN_CHUNK = 500
 """Keys per ``IN (...)`` list: well below SQLite's limit on bound variables."""
+
+_UNNEST_FROM = 2
+"""Entries in one write from which PostgreSQL gets a statement a table (see ``_PG_WRITES``).
+One entry's rows go as they are: for them the arrays cost more Python than they save."""
 
 _ENTRY_COLUMNS = (
     "id, kind, effective_date, recorded_at, actor, memo, voucher, idempotency_key,"
@@ -65,6 +71,25 @@ _PG_ACCOUNTS = (
 _PG_REPLAYS = (
     "SELECT idempotency_key, id, request_hash FROM ledger_entry WHERE idempotency_key = ANY(%s)"
 )
+# A batch's rows go in one statement a table, over ``unnest`` of one array a column, where
+# ``executemany`` would send a statement a row: measured on groups of nine entries, the
+# server's CPU falls by about a sixth and the client's by about a tenth. Every integer is
+# sent as int8 (``_int8_cursor``), so the parameter types, and with them the prepared
+# statement, stay the same from one batch to the next.
+_PG_WRITES = {
+    "insert_entry": f"INSERT INTO ledger_entry ({_ENTRY_COLUMNS}) SELECT * FROM unnest("
+    "%s::int8[], %s::text[], %s::date[], %s::timestamp[], %s::text[], %s::text[], %s::text[],"
+    " %s::text[], %s::text[], %s::int8[], %s::text[], %s::text[], %s::text[])",
+    "insert_posting": "INSERT INTO ledger_posting (entry_id, account_id, amount, effective_date)"
+    " SELECT * FROM unnest(%s::int8[], %s::int8[], %s::int8[], %s::date[])",
+    "set_balance": "UPDATE ledger_account SET balance = new.balance"
+    " FROM unnest(%s::int8[], %s::int8[]) AS new (balance, id) WHERE ledger_account.id = new.id",
+    "add_daily": "INSERT INTO ledger_daily_balance (account_id, day, delta, postings)"
+    " SELECT * FROM unnest(%s::int8[], %s::date[], %s::int8[], %s::int8[])"
+    " ON CONFLICT (account_id, day) DO UPDATE SET"
+    " delta = ledger_daily_balance.delta + excluded.delta,"
+    " postings = ledger_daily_balance.postings + excluded.postings",
+}
 
 
 class PostingDriver:
@@ -166,10 +191,21 @@ class PostingDriver:
         extra = [self._driver.cursor() for _ in alongside]
         try:
             with nullcontext() if self.sqlite else self._driver.pipeline():
-                cursor.executemany(sql["insert_entry"], entries)
-                cursor.executemany(sql["insert_posting"], postings)
-                cursor.executemany(sql["set_balance"], list(balances))
-                cursor.executemany(sql["add_daily"], daily)
+                if self.sqlite or len(entries) < _UNNEST_FROM:
+                    cursor.executemany(sql["insert_entry"], entries)
+                    cursor.executemany(sql["insert_posting"], postings)
+                    cursor.executemany(sql["set_balance"], list(balances))
+                    cursor.executemany(sql["add_daily"], daily)
+                else:
+                    writes = self._int8_cursor()
+                    for name, rows in (
+                        ("insert_entry", entries),
+                        ("insert_posting", postings),
+                        ("set_balance", list(balances)),
+                        ("add_daily", daily),
+                    ):
+                        if rows:
+                            writes.execute(_PG_WRITES[name], _columns(rows))
                 cursor.execute(sql["set_head"], head)
                 for other, (text, params) in zip(extra, alongside, strict=True):
                     other.execute(text, params)
@@ -177,11 +213,24 @@ class PostingDriver:
             raise wrapped_error(self._conn, "the ledger's writes", (), error) from error
         return [other.fetchone() for other in extra]
 
+    def _int8_cursor(self) -> Any:
+        """A cursor of this connection that sends every integer, alone or in a list, as int8."""
+        from psycopg.types.numeric import Int8Dumper  # only PostgreSQL needs psycopg
+
+        cursor = self._driver.cursor()
+        cursor.adapters.register_dumper(int, Int8Dumper)
+        return cursor
+
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         try:
             return list(self._cursor.execute(sql, params).fetchall())
         except self._conn.dialect.loaded_dbapi.Error as error:
             raise wrapped_error(self._conn, sql, params, error) from error
+
+
+def _columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Turn rows into one list a column: the arrays that ``unnest`` turns back into rows."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:

@@ -283,7 +283,7 @@ class Ledger:
         ``alongside`` (see :meth:`post`) runs once per new entry, in order.
         """
         for request in requests:
-            _validate(request)
+            check_request(request)
         if alongside is not None:
             self.session.flush()  # what the alongside statements read includes the ORM's changes
         driver = PostingDriver(self.session.connection())
@@ -628,7 +628,11 @@ def _account_states(
     return states
 
 
-def _validate(request: EntryRequest) -> None:
+def check_request(request: EntryRequest) -> None:
+    """Raise :class:`UnbalancedEntry` or :class:`InvalidAmount` unless ``request`` is well formed.
+
+    What needs no database: two postings or more, each a non-zero integer of 分, summing to zero.
+    """
     if len(request.legs) < 2:
         raise UnbalancedEntry(
             f"an entry needs at least two postings, got {len(request.legs)}", kind=request.kind
