@@ -163,6 +163,58 @@ def test_a_batch_is_all_or_nothing(ledger: Ledger) -> None:
     assert ledger.balance(AVAILABLE) == 0
 
 
+def test_a_batch_stores_every_field_as_entries_posted_one_by_one_do(ledger: Ledger) -> None:
+    """On PostgreSQL a batch goes a statement a table (``unnest``); one entry goes as rows."""
+    base = [ledger.post(move(TREASURY, AVAILABLE, 15 * WAN, memo=m)) for m in ("a", "b")]
+
+    def varied(tag: str, reverses: int) -> list[EntryRequest]:
+        return [
+            move(TREASURY, COMMITTED, 5 * WAN, memo='拨付：第一期\n"引号"\\', voucher=None),
+            move(
+                TREASURY,
+                COMMITTED,
+                2_147_483_648,  # past int4
+                day=date(2027, 12, 31),
+                voucher="记-001",
+                idempotency_key=f"key-{tag}",
+                links={"award": "ADV-2026-0001", "stage": 2},
+            ),
+            move(AVAILABLE, TREASURY, 15 * WAN, reverses_id=reverses, links={"reverses": 0}),
+        ]
+
+    alone = [ledger.post(r) for r in varied("a", base[0].id)]
+    batch = ledger.post_batch(varied("b", base[1].id))
+    conn = ledger.session.connection()
+
+    def stored(entry_id: int) -> tuple[object, ...]:
+        row = conn.execute(
+            text(
+                "SELECT kind, effective_date, actor, memo, voucher, idempotency_key,"
+                " reverses_id, links FROM ledger_entry WHERE id = :i"
+            ),
+            {"i": entry_id},
+        ).one()
+        legs = conn.execute(
+            text(
+                "SELECT account_id, amount, effective_date FROM ledger_posting WHERE entry_id = :i"
+            ),
+            {"i": entry_id},
+        ).all()
+        return (*row, sorted(tuple(leg) for leg in legs))
+
+    for one, many in zip(alone, batch, strict=True):
+        mine, theirs = list(stored(one.id)), list(stored(many.id))
+        if mine[5] is not None:  # the keys differ by their tag
+            mine[5] = str(mine[5]).replace("key-a", "key-b")
+        if mine[6] is not None:  # each reverses its own base entry
+            mine[6] = base[1].id
+        assert mine == theirs
+    assert ledger.balance(AVAILABLE) == 0
+    assert ledger.balance(COMMITTED) == 2 * (5 * WAN + 2_147_483_648)
+    report = verify(conn)
+    assert report.ok, report.problems
+
+
 def test_entries_cannot_be_updated_or_deleted_even_in_sql(ledger: Ledger) -> None:
     entry = ledger.post(move(TREASURY, AVAILABLE, 100))
     conn = ledger.session.connection()

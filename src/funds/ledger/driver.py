@@ -75,17 +75,18 @@ _PG_REPLAYS = (
 # ``executemany`` would send a statement a row: measured on groups of nine entries, the
 # server's CPU falls by about a sixth and the client's by about a tenth. Every integer is
 # sent as int8 (``_int8_cursor``), so the parameter types, and with them the prepared
-# statement, stay the same from one batch to the next.
+# statement, stay the same from one batch to the next; they travel in binary, which
+# spares psycopg quoting each text element.
 _PG_WRITES = {
     "insert_entry": f"INSERT INTO ledger_entry ({_ENTRY_COLUMNS}) SELECT * FROM unnest("
-    "%s::int8[], %s::text[], %s::date[], %s::timestamp[], %s::text[], %s::text[], %s::text[],"
-    " %s::text[], %s::text[], %s::int8[], %s::text[], %s::text[], %s::text[])",
+    "%b::int8[], %b::text[], %b::date[], %b::timestamp[], %b::text[], %b::text[], %b::text[],"
+    " %b::text[], %b::text[], %b::int8[], %b::text[], %b::text[], %b::text[])",
     "insert_posting": "INSERT INTO ledger_posting (entry_id, account_id, amount, effective_date)"
-    " SELECT * FROM unnest(%s::int8[], %s::int8[], %s::int8[], %s::date[])",
+    " SELECT * FROM unnest(%b::int8[], %b::int8[], %b::int8[], %b::date[])",
     "set_balance": "UPDATE ledger_account SET balance = new.balance"
-    " FROM unnest(%s::int8[], %s::int8[]) AS new (balance, id) WHERE ledger_account.id = new.id",
+    " FROM unnest(%b::int8[], %b::int8[]) AS new (balance, id) WHERE ledger_account.id = new.id",
     "add_daily": "INSERT INTO ledger_daily_balance (account_id, day, delta, postings)"
-    " SELECT * FROM unnest(%s::int8[], %s::date[], %s::int8[], %s::int8[])"
+    " SELECT * FROM unnest(%b::int8[], %b::date[], %b::int8[], %b::int8[])"
     " ON CONFLICT (account_id, day) DO UPDATE SET"
     " delta = ledger_daily_balance.delta + excluded.delta,"
     " postings = ledger_daily_balance.postings + excluded.postings",
@@ -215,10 +216,10 @@ class PostingDriver:
 
     def _int8_cursor(self) -> Any:
         """A cursor of this connection that sends every integer, alone or in a list, as int8."""
-        from psycopg.types.numeric import Int8Dumper  # only PostgreSQL needs psycopg
+        from psycopg.types.numeric import Int8BinaryDumper  # only PostgreSQL needs psycopg
 
         cursor = self._driver.cursor()
-        cursor.adapters.register_dumper(int, Int8Dumper)
+        cursor.adapters.register_dumper(int, Int8BinaryDumper)
         return cursor
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
