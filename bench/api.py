@@ -49,7 +49,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.ledger import backend_cpu_seconds
+from bench.ledger import backend_cpu_seconds, refresh_statistics
 from funds import grants
 from funds.api.users import add_user
 from funds.db import Database, make_engine
@@ -339,6 +339,7 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
     database = db.engine.url.database or ""
     with server(url) as (port, pid):
         asyncio.run(_load(port, token, awards, sizes.warmup_per_client, "warm", sizes.time_limit))
+        refresh_statistics(db)  # as autovacuum would by now: the tables are no longer empty
         cpu_before, busy_before = cpu_seconds(pid), machine_busy_seconds()
         own_before, backends_before = time.process_time(), backend_cpu_seconds(database)
         latencies, statuses, elapsed = asyncio.run(
