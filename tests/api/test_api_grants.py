@@ -80,6 +80,25 @@ def test_finance_registers_a_recipient_and_anyone_in_scope_reads_it(api: Api) ->
     assert summary["awards"] == []
 
 
+def test_a_zone_grant_to_a_park_below_provincial_level_is_refused_naming_the_clause(
+    api: Api,
+) -> None:
+    body = {"code": "LA-SJ", "name": "六安市级产业园", "kind": "local_zone", "city": "六安"}
+    assert api.post("/recipients", body, user="finance-a").status_code == 201
+    before = api.get("/funds/mfg/years/2025", user="finance-a").json()
+    grant = {
+        "programme": "service_zone",
+        "recipient": "LA-SJ",
+        "fund": "mfg",
+        "amount": "5000000.00",
+        "granted_on": "2025-03-01",
+    }
+    refusal = problem(api.post("/awards", grant, user="finance-a"), 409)
+    assert refusal["rule"] == "eligible-recipient"
+    assert "总则" in refusal["clause"]
+    assert api.get("/funds/mfg/years/2025", user="finance-a").json() == before
+
+
 def test_a_recipient_in_an_unknown_city_is_refused_naming_the_field(api: Api) -> None:
     body = {"code": "X", "name": "x", "kind": "county", "city": "北京"}
     assert problem(api.post("/recipients", body, user="finance-a"), 422)["field"] == "city"

@@ -98,7 +98,13 @@ def budget_set(
 def recipient_add(
     code: str,
     name: str,
-    kind: Annotated[str, typer.Option(help="county, district, development_zone or cluster")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="county, district, development_zone (省级以上开发区), local_zone (省级以下开发区)"
+            " or cluster"
+        ),
+    ],
     city: Annotated[str, typer.Option(help="One of Anhui's 16 cities")],
     county: Annotated[str, typer.Option(help="County or district")] = "",
     actor: Actor = None,

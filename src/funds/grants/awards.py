@@ -125,8 +125,8 @@ def grant_award(
     if rules.recipient_kinds and holder.kind not in rules.recipient_kinds:
         raise RuleBreach(
             "eligible-recipient",
-            f"{holder.name} is a {holder.kind}; a {rules.name_zh} goes to a"
-            f" {' / '.join(rules.recipient_kinds)}",
+            f"{holder.name} is a {holder.kind}{_KIND_ZH.get(holder.kind, '')}; a"
+            f" {rules.name_zh} goes to a {' / '.join(rules.recipient_kinds)}",
             clause=rules.clauses.get("creator"),
             recipient=recipient,
         )
@@ -284,6 +284,8 @@ def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
 
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+_KIND_ZH = {"local_zone": " (省级以下开发区)", "cluster": " (产业集群)"}
+"""How a refusal names a recipient kind that a programme does not admit."""
 
 
 def _next_code(session: Session, rules: ProgrammeRules, year: int) -> str:

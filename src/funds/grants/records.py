@@ -16,7 +16,11 @@ from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
 from funds.money import format_yuan
 from funds.policy import normalise_city
 
-RECIPIENT_KINDS = ("county", "district", "development_zone", "cluster")
+RECIPIENT_KINDS = ("county", "district", "development_zone", "local_zone", "cluster")
+"""What a recipient is. ``development_zone`` is a development zone of provincial level or
+above (省级以上开发区: 国家级 or 省级, 高新技术开发区 and 经济技术开发区 among them), which
+ZONE-GUIDE 总则 admits as a service zone's creator; ``local_zone`` is one below provincial
+level (a 市级 or 县级 park), which it does not."""
 
 
 def add_fund(session: Session, *, code: str, name: str, actor: str) -> Fund:

@@ -84,7 +84,8 @@ RECIPIENT_KIND_WORDS = _choices(
     {
         "county": ("县", "县域"),
         "district": ("区", "市辖区"),
-        "development_zone": ("开发区", "园区", "省级以上开发区"),
+        "development_zone": ("开发区", "园区", "省级以上开发区", "国家级开发区", "省级开发区"),
+        "local_zone": ("省级以下开发区", "市级开发区", "县级开发区", "市级园区", "县级园区"),
         "cluster": ("集群", "产业集群"),
     }
 )
@@ -133,7 +134,8 @@ RECIPIENTS = Kind(
             "单位类型",
             "kind",
             partial(cells.as_choice, choices=RECIPIENT_KIND_WORDS),
-            note="县、区、开发区、集群 (county, district, development_zone, cluster)",
+            note="县、区、开发区（省级以上）、省级以下开发区、集群"
+            " (county, district, development_zone, local_zone, cluster)",
             aliases=("类型",),
         ),
         Column("city", "所属市", "city", _name, note="one of Anhui's 16 cities", aliases=("市",)),

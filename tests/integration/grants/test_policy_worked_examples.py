@@ -442,6 +442,28 @@ def test_a_zone_grant_goes_only_to_a_county_district_or_development_zone(
     assert info.value.rule == "eligible-recipient"
 
 
+# ZONE-GUIDE 总则: 省级以上开发区（包括高新技术开发区和经济技术开发区）; a 市级 park is not one
+def test_a_zone_grant_to_a_development_zone_below_provincial_level_is_refused(
+    books: Session,
+) -> None:
+    grants.add_recipient(
+        books, code="LA-SJ", name="六安市级产业园", kind="local_zone", city="六安", actor="a"
+    )
+    with pytest.raises(RuleBreach, match="省级以下开发区") as info:
+        grants.grant_award(
+            books,
+            programme=Programme.SERVICE_ZONE,
+            recipient="LA-SJ",
+            fund=FUND,
+            amount=500 * WAN,
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert info.value.rule == "eligible-recipient"
+    assert "总则" in str(info.value.clause)
+    assert grants.fund_year_execution(books, FUND, 2025).committed == 0
+
+
 def test_a_pass_through_reversed_later_still_counts_before_its_reversal(books: Session) -> None:
     award = zone_award(books)
     release(books, award.code, 1, date(2025, 4, 1))

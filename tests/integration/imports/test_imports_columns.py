@@ -128,3 +128,24 @@ def test_every_kind_imports_without_its_optional_columns(
     with cli.unit_of_work(readonly=True) as session:
         assert session.exec(select(Stage.status).where(Stage.seq == 1)).one() == "paid"
         assert sorted(u.voucher or "" for u in session.exec(select(Use))) == ["", ""]
+
+
+def test_a_park_below_provincial_level_imports_as_such_and_gets_no_zone_grant(
+    cli: Database, tmp_path: Path
+) -> None:
+    """ZONE-GUIDE 总则: a zone's creator is a county or a 省级以上开发区; 市级开发区 is not."""
+    headers = [c.zh for c in KINDS["recipients"].columns if c.required]
+    path = write(
+        tmp_path / "recipients.csv", headers, [["LA-SJ", "六安市级产业园", "市级开发区", "六安"]]
+    )
+    code, body = run("recipients", path)
+    assert code == 0, body
+    headers = ["奖补编号", "项目类别", "单位编码", "资金来源", "奖补金额", "立项日期"]
+    rows = [["ZONE-2025-0103", "服务型制造集聚区奖补", "LA-SJ", "mfg", "500万", date(2025, 3, 1)]]
+    code, body = run("awards", write(tmp_path / "awards.csv", headers, rows))
+    assert code == 2, body  # an import refuses a sheet with problems as bad input
+    [problem] = body["errors"]
+    assert problem["row"] == 2
+    assert "省级以下开发区" in problem["message"]
+    with cli.unit_of_work(readonly=True) as session:
+        assert session.exec(select(Award).where(Award.code == "ZONE-2025-0103")).first() is None

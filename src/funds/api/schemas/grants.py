@@ -49,7 +49,7 @@ class BudgetSet(Strict):
     effective_date: Day | None = None
 
 
-RecipientKind = Literal["county", "district", "development_zone", "cluster"]
+RecipientKind = Literal["county", "district", "development_zone", "local_zone", "cluster"]
 assert set(get_args(RecipientKind)) == set(RECIPIENT_KINDS)
 
 
@@ -61,7 +61,10 @@ class RecipientCreate(Strict):
     )
     code: Code
     name: Name
-    kind: RecipientKind
+    kind: RecipientKind = Field(
+        description="development_zone: 省级以上开发区 (national or provincial);"
+        " local_zone: a development zone below provincial level, which no zone grant may go to"
+    )
     city: Annotated[str, text_field(20, min_length=1)] = Field(
         description="One of Anhui's 16 cities."
     )
