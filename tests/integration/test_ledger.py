@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
+from conftest import on_postgres
 from funds.driver_sql import DriverStatement
 from funds.ledger import (
     AccountKind,
@@ -25,6 +27,7 @@ from funds.ledger import (
     UnknownAccount,
     verify,
 )
+from funds.ledger.driver import PostingDriver
 
 TREASURY = "treasury"
 AVAILABLE = "fund:mfg:2026:available"
@@ -163,8 +166,18 @@ def test_a_batch_is_all_or_nothing(ledger: Ledger) -> None:
     assert ledger.balance(AVAILABLE) == 0
 
 
-def test_a_batch_stores_every_field_as_entries_posted_one_by_one_do(ledger: Ledger) -> None:
+def test_a_batch_stores_every_field_as_entries_posted_one_by_one_do(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On PostgreSQL a batch goes a statement a table (``unnest``); one entry goes as rows."""
+    by_column: list[int] = []
+    int8_cursor = PostingDriver._int8_cursor
+
+    def spy(self: PostingDriver) -> Any:
+        by_column.append(1)
+        return int8_cursor(self)
+
+    monkeypatch.setattr(PostingDriver, "_int8_cursor", spy)
     base = [ledger.post(move(TREASURY, AVAILABLE, 15 * WAN, memo=m)) for m in ("a", "b")]
 
     def varied(tag: str, reverses: int) -> list[EntryRequest]:
@@ -209,6 +222,7 @@ def test_a_batch_stores_every_field_as_entries_posted_one_by_one_do(ledger: Ledg
         if mine[6] is not None:  # each reverses its own base entry
             mine[6] = base[1].id
         assert mine == theirs
+    assert len(by_column) == (1 if on_postgres() else 0)  # the batch, and only the batch
     assert ledger.balance(AVAILABLE) == 0
     assert ledger.balance(COMMITTED) == 2 * (5 * WAN + 2_147_483_648)
     report = verify(conn)

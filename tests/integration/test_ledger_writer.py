@@ -9,6 +9,7 @@ database, where the lead passes on before the commit, so that two groups overlap
 
 from __future__ import annotations
 
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -19,14 +20,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
+from conftest import on_postgres
 from factories import FreshFactory
-from funds.db import Database
+from funds.db import Database, table_of
 from funds.ledger import (
     AccountKind,
     BalanceRule,
     BalanceRuleBroken,
+    Entry,
     EntryRequest,
     IdempotencyConflict,
     Ledger,
@@ -132,6 +137,15 @@ def balances(db: Database, prefix: str) -> dict[str, int]:
     return {code: amount for code, amount in found.items() if not code.startswith("hold:")}
 
 
+def recorded_at(db: Database, ids: Sequence[int]) -> set[object]:
+    """The distinct recorded-at times of the entries ``ids``."""
+    with db.unit_of_work(readonly=True) as session:
+        rows = session.connection().execute(
+            select(table_of(Entry).c.recorded_at).where(table_of(Entry).c.id.in_(ids))
+        )
+        return {row[0] for row in rows}
+
+
 def assert_verifies(db: Database) -> None:
     with db.unit_of_work(readonly=True) as session:
         report = verify(session.connection())
@@ -159,6 +173,7 @@ def test_entries_queued_behind_a_commit_share_the_next_one(
     ids = [o.id for o in outcomes if isinstance(o, PostedEntry)]
     assert len(ids) == 4
     assert ids == sorted(ids)
+    assert len(recorded_at(db, ids)) == 1  # one commit: one recorded-at time
     assert balances(db, "")["a"] == 1_000_00
     assert balances(db, "")["pool"] == 0
     assert_verifies(db)
@@ -198,6 +213,65 @@ def test_one_key_twice_in_a_group_posts_once_and_a_changed_request_conflicts(
     assert (retry.id, retry.replayed, first.replayed) == (first.id, True, False)
     assert isinstance(changed, IdempotencyConflict)
     assert balances(db, "")["a"] == 100_00
+
+
+def test_an_entry_the_database_refuses_fails_alone_and_the_others_are_posted(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_book(db, "", 1_000_00)
+    writer = LedgerWriter(db)
+    requests = [
+        move("pool", "a", 100_00),
+        move("pool", "a", 100_00, reverses_id=999_999),  # no such entry: a foreign key
+        move("pool", "b", 100_00),
+    ]
+    with held(monkeypatch) as release:
+        first, second, third = post_as_one_group(db, writer, requests, release)
+    assert isinstance(second, IntegrityError)
+    assert isinstance(first, PostedEntry)
+    assert isinstance(third, PostedEntry)
+    assert len(recorded_at(db, [first.id, third.id])) == 2  # posted one by one after all
+    assert balances(db, "") == {"treasury": -1_000_00, "pool": 800_00, "a": 100_00, "b": 100_00}
+    assert_verifies(db)
+
+
+def test_a_caller_interrupted_while_it_waits_leaves_the_queue_and_the_writer_goes_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_book(db, "", 1_000_00)
+    writer = LedgerWriter(db)
+
+    class Interrupted(BaseException):
+        pass
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with held(monkeypatch) as release:
+            hold = move("hold:from", "hold:to", 1, kind=HOLD)
+            with db.unit_of_work() as session:
+                for code in ("hold:from", "hold:to"):
+                    Ledger(session).open_account(code, AccountKind.EQUITY, BalanceRule.FREE)
+            holder = threading.Thread(target=writer.post, args=(hold,))
+            holder.start()
+            _wait_for(lambda: writer.groups == 1)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            with pytest.raises(Interrupted):
+                writer.post(move("pool", "a", 100_00))  # waits behind the held group
+            assert writer.waiting == 0
+            release.set()
+            holder.join(30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    later = threading.Thread(target=writer.post, args=(move("pool", "b", 100_00),))
+    later.start()
+    later.join(10)
+    assert not later.is_alive(), "the lead was lost with the interrupted caller"
+    assert balances(db, "")["b"] == 100_00
+    assert balances(db, "")["a"] == 0
 
 
 def test_a_malformed_entry_is_refused_before_it_queues(db: Database) -> None:
@@ -269,6 +343,30 @@ def test_sixteen_threads_on_a_real_database_post_every_entry_exactly_once(
     assert book["pool"] == 5
     assert book["a"] + book["b"] == 400 * 10_00
     assert_verifies(database)
+
+
+def test_on_postgresql_the_lead_passes_before_the_commit_and_on_sqlite_after_it(
+    fresh_database: FreshFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = fresh_database()
+    open_book(database, "", 1_000_00)
+    writer = LedgerWriter(database)
+    events: list[str] = []
+    commit, pass_lead = Session.commit, LedgerWriter._pass_lead
+
+    def commit_spy(self: Session) -> None:
+        events.append("commit")
+        commit(self)
+
+    def pass_spy(self: LedgerWriter) -> None:
+        events.append("pass")
+        pass_lead(self)
+
+    monkeypatch.setattr(Session, "commit", commit_spy)
+    monkeypatch.setattr(LedgerWriter, "_pass_lead", pass_spy)
+    writer.post(move("pool", "a", 100_00))
+    expected = ["pass", "commit"] if on_postgres() else ["commit", "pass"]
+    assert events == expected
 
 
 # -- property: a group comes out as the same entries posted one at a time -----------------

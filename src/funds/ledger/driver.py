@@ -190,28 +190,29 @@ class PostingDriver:
         """
         cursor, sql = self._cursor, self._sql
         extra = [self._driver.cursor() for _ in alongside]
+        tables = (
+            ("insert_entry", entries),
+            ("insert_posting", postings),
+            ("set_balance", list(balances)),
+            ("add_daily", daily),
+        )
+        by_column = not self.sqlite and len(entries) >= _UNNEST_FROM
+        writes = self._int8_cursor() if by_column else cursor
         try:
             with nullcontext() if self.sqlite else self._driver.pipeline():
-                if self.sqlite or len(entries) < _UNNEST_FROM:
-                    cursor.executemany(sql["insert_entry"], entries)
-                    cursor.executemany(sql["insert_posting"], postings)
-                    cursor.executemany(sql["set_balance"], list(balances))
-                    cursor.executemany(sql["add_daily"], daily)
-                else:
-                    writes = self._int8_cursor()
-                    for name, rows in (
-                        ("insert_entry", entries),
-                        ("insert_posting", postings),
-                        ("set_balance", list(balances)),
-                        ("add_daily", daily),
-                    ):
-                        if rows:
-                            writes.execute(_PG_WRITES[name], _columns(rows))
+                for name, rows in tables:
+                    if not by_column:
+                        cursor.executemany(sql[name], rows)
+                    elif rows:
+                        writes.execute(_PG_WRITES[name], _columns(rows))
                 cursor.execute(sql["set_head"], head)
                 for other, (text, params) in zip(extra, alongside, strict=True):
                     other.execute(text, params)
         except self._conn.dialect.loaded_dbapi.Error as error:  # as Core would raise it
             raise wrapped_error(self._conn, "the ledger's writes", (), error) from error
+        finally:
+            if by_column:
+                writes.close()
         return [other.fetchone() for other in extra]
 
     def _int8_cursor(self) -> Any:

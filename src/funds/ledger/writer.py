@@ -11,12 +11,19 @@ While one group commits, the next gathers, so the groups grow with the load and 
 caller commits alone, at once.
 
 Each call returns only when its entry is durable, and every entry is posted as it would
-have been on its own, in queue order: the balance rules see the entries before it, an
-idempotent retry returns the first entry. When a group is refused by a domain rule (one
-entry overdraws, one key arrives twice) nothing of it is written, and its entries are then
-posted one unit of work each, so that only the offending entry fails, with its own error.
-A database failure fails the whole group: its outcome is unknown to the writer, so it is
-not retried behind the callers' backs.
+have been on its own: within a group, in queue order, the balance rules see the entries
+before it and an idempotent retry returns the first entry; the entries of a group share
+one recorded-at time, as they share one commit. When a group is refused, by a domain rule
+(one entry overdraws, one key arrives twice) or by a constraint of the database (a voucher
+longer than its column), nothing of it is written, and its entries are then posted one
+unit of work each, so that only the offending entry fails, with its own error. Any other
+database failure (a lost connection, say) fails the whole group: its outcome is unknown to
+the writer, so it is not retried behind the callers' backs.
+
+On PostgreSQL the lead passes on once a group's writes are in, before its commit: the next
+group's locking reads then wait in the database for that commit. On SQLite it passes on
+after the commit, since a second ``BEGIN IMMEDIATE`` would only poll the busy handler
+(measured with sixteen threads: about 4,600 entries/s passing it early, 7,100/s after).
 """
 
 from __future__ import annotations
@@ -25,12 +32,23 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DataError, IntegrityError
+
 from funds.db import Database
 from funds.errors import FundsError
 from funds.ledger.service import EntryRequest, Ledger, PostedEntry, check_request
 
 DEFAULT_MAX_GROUP = 64
 """Entries per group at most: enough to amortise a commit, small enough to keep its locks short."""
+
+_REFUSALS = (FundsError, IntegrityError, DataError)
+"""What refuses a group without leaving its outcome in doubt: nothing of it was written."""
+
+
+class GroupInterrupted(RuntimeError):
+    """Raised to the callers of a group whose committing thread was interrupted
+    (``KeyboardInterrupt``, ``SystemExit``) while it posted their entries: whether each was
+    committed is unknown; look it up, or retry with the same idempotency key."""
 
 
 @dataclass(eq=False)
@@ -40,6 +58,9 @@ class _Ticket:
     request: EntryRequest
     woken: threading.Event = field(default_factory=threading.Event)
     leads: bool = False
+    """Told to lead: to take the queue, itself at its head, and commit it."""
+    taken: bool = False
+    """Taken into a group: its entry is being posted, whatever its caller does now."""
     posted: PostedEntry | None = None
     error: BaseException | None = None
 
@@ -61,7 +82,7 @@ class LedgerWriter:
         self._mutex = threading.Lock()
         self._queue: deque[_Ticket] = deque()
         self._leading = False
-        self._overlap = not db.one_connection
+        self._early = db.engine.dialect.name == "postgresql" and not db.one_connection
         self.groups = 0
         """Groups committed or refused so far (for the benchmark's mean group size)."""
 
@@ -75,49 +96,64 @@ class LedgerWriter:
         """Post ``request`` durably, as :meth:`Ledger.post` in a unit of work of its own would.
 
         A malformed request (unbalanced, an amount not integer 分) is refused here, before
-        it joins a queue.
+        it joins a queue. A caller interrupted while it waits leaves the queue, passing the
+        lead on if it had it; an entry already taken into a group is posted all the same.
         """
         check_request(request)
         ticket = _Ticket(request)
         with self._mutex:
             self._queue.append(ticket)
-            leads = not self._leading
+            ticket.leads = not self._leading
             self._leading = True
-        if not leads:
-            ticket.woken.wait()
+        try:
             if not ticket.leads:
-                return ticket.outcome()
-        self._lead()
+                ticket.woken.wait()
+            if ticket.leads:
+                self._lead()
+        except BaseException:
+            self._abandon(ticket)
+            raise
         return ticket.outcome()
 
-    def _lead(self) -> None:
-        """Post one group from the head of the queue and commit it, passing the lead on.
+    def _abandon(self, ticket: _Ticket) -> None:
+        """Take an interrupted caller's ticket out of the queue, unless a group has it."""
+        with self._mutex:
+            if ticket.taken:
+                return
+            self._queue.remove(ticket)
+            if ticket.leads:
+                self._pass_lead_locked()
 
-        The lead passes on as soon as the group's writes are in, before its commit: the
-        next group's locking reads then wait in the database for this commit, instead of
-        the next leader waiting for it here, so its Python overlaps this commit's round
-        trip. Where every unit of work shares one connection (a test's savepoints) the
-        lead passes on after the commit instead.
-        """
+    def _lead(self) -> None:
+        """Post one group from the head of the queue and commit it, passing the lead on."""
         with self._mutex:
             count = min(len(self._queue), self._max_group)
             group = [self._queue.popleft() for _ in range(count)]
+            for ticket in group:
+                ticket.taken = True
+            self.groups += 1
         passed = False
         try:
-            self.groups += 1
             with self._db.unit_of_work() as session:
                 posted = Ledger(session).post_batch([t.request for t in group])
-                if self._overlap:
+                if self._early:
                     self._pass_lead()
                     passed = True
-        except FundsError as refusal:  # from post_batch: nothing is written, nor passed on
+        except _REFUSALS as refusal:  # nothing of the group is written
             if len(group) == 1:
                 group[0].error = refusal
             else:
                 self._commit_one_by_one(group)
-        except BaseException as failure:  # the database's: the group's outcome is unknown
+        except Exception as failure:  # the database's: the group's outcome is unknown
             for ticket in group:
                 ticket.error = failure
+        except BaseException:  # this thread is interrupted: the others hear of it
+            for ticket in group:
+                if ticket.error is None and ticket.posted is None:
+                    ticket.error = GroupInterrupted(
+                        "the thread committing this entry was interrupted"
+                    )
+            raise
         else:
             for ticket, entry in zip(group, posted, strict=True):
                 ticket.posted = entry
@@ -129,17 +165,20 @@ class LedgerWriter:
 
     def _pass_lead(self) -> None:
         with self._mutex:
-            if self._queue:
-                successor = self._queue[0]
-                successor.leads = True
-                successor.woken.set()
-            else:
-                self._leading = False
+            self._pass_lead_locked()
+
+    def _pass_lead_locked(self) -> None:
+        if self._queue:
+            successor = self._queue[0]
+            successor.leads = True
+            successor.woken.set()
+        else:
+            self._leading = False
 
     def _commit_one_by_one(self, group: list[_Ticket]) -> None:
         for ticket in group:
             try:
                 with self._db.unit_of_work() as session:
                     ticket.posted = Ledger(session).post(ticket.request)
-            except BaseException as error:
+            except Exception as error:
                 ticket.error = error
