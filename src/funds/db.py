@@ -196,7 +196,8 @@ class Database:
             raise
         finally:
             try:
-                session.close()
+                if _holds_anything(session):
+                    session.close()
             finally:
                 if spare is not None and conn is None:
                     spare.fill()
@@ -211,6 +212,21 @@ class Database:
         if self._spare is not None:
             self._spare.close()
         self.engine.dispose()
+
+
+def _holds_anything(session: Session) -> bool:
+    """Tell whether closing ``session`` would do anything: end a transaction, detach objects.
+
+    A unit of work that committed through the driver's cursor alone (a ledger post) leaves
+    none, and then ``close()`` only swaps empty maps for new ones: about 0.01 ms of a
+    0.4 ms commit. A closed session may be used again (it begins anew), as may this one.
+    """
+    return (
+        session.in_transaction()
+        or bool(session.identity_map)
+        or bool(session.new)
+        or bool(session.deleted)
+    )
 
 
 class _Spare:
@@ -281,7 +297,9 @@ class _Spare:
         if conn.closed or conn.invalidated or conn.in_transaction():
             return False
         pool = self._engine.pool
-        if isinstance(pool, QueuePool) and pool.checkedout() > pool.size():
+        # overflow() first: checked out beyond the pool's size needs an overflow connection,
+        # and it reads a counter where checkedout() takes the pool queue's lock
+        if isinstance(pool, QueuePool) and pool.overflow() > 0 and pool.checkedout() > pool.size():
             return False  # overflow in use: the pool would close one at checkin, let it
         return not conn.connection.driver_connection.in_transaction  # type: ignore[union-attr]
 
