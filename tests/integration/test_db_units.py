@@ -8,6 +8,7 @@ dirty is never handed on, and two units open at once never share a connection.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,25 @@ def test_no_spare_is_kept_while_an_overflow_connection_is_in_use(tmp_path: Path)
         assert _checked_out(database) == 1  # within the pool's size again: one is kept
     finally:
         database.dispose()
+
+
+@sqlite_only
+def test_a_read_only_unit_takes_no_write_lock_and_a_writing_one_takes_it_as_it_begins(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+    other = sqlite3.connect(str(database.engine.url.database), isolation_level=None, timeout=0)
+    try:
+        with database.unit_of_work(readonly=True) as reader:
+            reader.connection()  # begun: DEFERRED
+            assert _driver(reader).in_transaction
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free
+            other.execute("ROLLBACK")
+        with database.unit_of_work() as writer:
+            writer.connection()  # begun: IMMEDIATE, before any statement of its own
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once the unit has committed
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
