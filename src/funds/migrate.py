@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from funds.db import reading
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -28,8 +30,7 @@ def head_revision(engine: Engine) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at (``None`` when it is empty)."""
-    reader = engine.execution_options(sqlite_begin="DEFERRED")  # a read takes no write lock
-    with reader.connect() as conn:
+    with reading(engine).connect() as conn:  # a read takes no write lock
         return MigrationContext.configure(conn).get_current_revision()
 
 

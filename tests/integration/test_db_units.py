@@ -8,17 +8,21 @@ dirty is never handed on, and two units open at once never share a connection.
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from conftest import on_postgres
 from factories import FreshFactory
-from funds.db import Database, table_of
+from funds.db import Database, make_engine, table_of
 from funds.ledger import Account, AccountKind, BalanceRule, Ledger
+from funds.migrate import upgrade
 
 sqlite_only = pytest.mark.skipif(on_postgres(), reason="the spare connection is SQLite's")
 ACCOUNTS = table_of(Account)
@@ -152,3 +156,75 @@ def test_readonly_units_and_postgresql_keep_no_connection(fresh_database: FreshF
     if not on_postgres():
         expected = 1
     assert _checked_out(database) == expected
+
+
+def test_objects_read_in_a_unit_of_work_come_out_detached(fresh_database: FreshFactory) -> None:
+    """A unit of work skips ``close()`` only when the session holds nothing; one that read
+    or added ORM objects still closes, and every object leaves it detached."""
+    database = fresh_database()
+    with database.unit_of_work() as s:
+        _open(s, "kept")
+    with database.unit_of_work() as s:
+        read = s.scalars(select(Account).where(col(Account.code) == "kept")).one()
+        added = Account(
+            code="added",
+            name="",
+            kind=AccountKind.ASSET,
+            rule=BalanceRule.FREE,
+            balance=0,
+            created_at=datetime.now(),
+        )
+        s.add(added)
+    assert inspect(read).detached
+    assert inspect(added).detached
+    assert _codes(database) == {"kept", "added"}
+
+
+@sqlite_only
+def test_no_spare_is_kept_while_an_overflow_connection_is_in_use(tmp_path: Path) -> None:
+    database = Database(
+        make_engine(f"sqlite:///{tmp_path / 'overflow.sqlite3'}", pool_size=2, max_overflow=1)
+    )
+    try:
+        upgrade(database.engine)
+        with database.unit_of_work() as s:
+            s.connection()
+        assert _checked_out(database) == 1  # the spare
+        writing = database.unit_of_work()
+        writing.__enter__().connection()  # on the spare
+        readers = [database.unit_of_work(readonly=True) for _ in range(2)]
+        for reader in readers:
+            reader.__enter__().connection()  # the pool's other connection, then the overflow
+        assert _checked_out(database) == 3
+        writing.__exit__(None, None, None)  # ends while the overflow connection is out
+        assert _checked_out(database) == 2  # the spare went back to the pool, not kept
+        for reader in readers:
+            reader.__exit__(None, None, None)
+        assert _checked_out(database) == 0
+        with database.unit_of_work() as s:
+            s.connection()
+        assert _checked_out(database) == 1  # within the pool's size again: one is kept
+    finally:
+        database.dispose()
+
+
+@sqlite_only
+def test_a_read_only_unit_takes_no_write_lock_and_a_writing_one_takes_it_as_it_begins(
+    fresh_database: FreshFactory,
+) -> None:
+    database = fresh_database()
+    other = sqlite3.connect(str(database.engine.url.database), isolation_level=None, timeout=0)
+    try:
+        with database.unit_of_work(readonly=True) as reader:
+            reader.connection()  # begun: DEFERRED
+            assert _driver(reader).in_transaction
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free
+            other.execute("ROLLBACK")
+        with database.unit_of_work() as writer:
+            writer.connection()  # begun: IMMEDIATE, before any statement of its own
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once the unit has committed
+        other.execute("ROLLBACK")
+    finally:
+        other.close()

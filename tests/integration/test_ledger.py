@@ -312,3 +312,27 @@ def test_a_failing_statement_alongside_fails_the_post_as_sqlalchemys_error(
             move(TREASURY, AVAILABLE, 5),
             alongside=lambda entry_id: [(orphan, (entry_id, -1, "2026-01-05"))],
         )
+
+
+@pytest.mark.parametrize("accounts", [3, 601])
+def test_a_batch_reads_its_accounts_head_and_keys_however_many_there_are(
+    ledger: Ledger, accounts: int
+) -> None:
+    """Up to 500 codes and keys the locking reads are one statement on SQLite, beyond that
+    one per list of 500: either way the same accounts, head and replays come back."""
+    codes = [f"fund:many:{i:04d}" for i in range(accounts)]
+    ledger.open_accounts([(c, AccountKind.ASSET, BalanceRule.NON_NEGATIVE, "") for c in codes])
+    first = ledger.post(move(TREASURY, codes[0], 100, idempotency_key="many-0"))
+    requests = [
+        move(TREASURY, code, 100 + i, idempotency_key=f"many-{i}") for i, code in enumerate(codes)
+    ]
+    posted = ledger.post_batch(requests)
+    assert posted[0].replayed
+    assert posted[0].id == first.id
+    assert [p.id for p in posted[1:]] == list(range(first.id + 1, first.id + accounts))
+    assert ledger.head() == (posted[-1].id, posted[-1].hash)
+    assert ledger.balance(codes[-1]) == 100 + accounts - 1
+    assert ledger.balance(TREASURY) == -sum(100 + i for i in range(accounts))
+    with pytest.raises(IdempotencyConflict):
+        ledger.post_batch([move(TREASURY, codes[1], 5, idempotency_key=f"many-{accounts - 1}")])
+    assert verify(ledger.session.connection()).ok

@@ -299,7 +299,7 @@ class Ledger:
         posted: list[PostedEntry] = []
         entry_rows: list[tuple[Any, ...]] = []
         posting_rows: list[tuple[Any, ...]] = []
-        daily: dict[tuple[int, date], list[int]] = {}
+        daily: dict[tuple[int, date | str], list[int]] = {}  # by account and stored day
         recorded_at = _now()
         recorded_iso = recorded_at_text(recorded_at)
         recorded_value = driver.stamp(recorded_at)
@@ -322,11 +322,11 @@ class Ledger:
                 reversed_here[request.reverses_id] = head_id
             links = canonical_links(request.links)
             digest = request.digest() if key is not None else NO_REQUEST_HASH
-            day = request.effective_date
+            stored_day = driver.day(request.effective_date)  # ISO text on SQLite: hashed as is
             canonical = canonical_entry(
                 entry_id=head_id,
                 kind=request.kind,
-                effective_date=day,
+                effective_date=stored_day,
                 recorded_at=recorded_iso,
                 actor=request.actor,
                 memo=request.memo,
@@ -338,7 +338,6 @@ class Ledger:
                 postings=[(leg.account, leg.amount) for leg in request.legs],
             )
             prev_hash, head_hash = head_hash, chain_hash(head_hash, canonical)
-            stored_day = driver.day(day)
             entry_rows.append(
                 (
                     head_id,
@@ -359,14 +358,14 @@ class Ledger:
             for leg in request.legs:
                 account_id = states[leg.account].id
                 posting_rows.append((head_id, account_id, leg.amount, stored_day))
-                bucket = daily.setdefault((account_id, day), [0, 0])
+                bucket = daily.setdefault((account_id, stored_day), [0, 0])
                 bucket[0] += leg.amount
                 bucket[1] += 1
             posted.append(
                 PostedEntry(
                     id=head_id,
                     kind=request.kind,
-                    effective_date=day,
+                    effective_date=request.effective_date,
                     hash=head_hash,
                     legs=tuple(request.legs),
                 )
@@ -382,7 +381,7 @@ class Ledger:
                 posting_rows,
                 [(s.balance, s.id) for s in states.values()],
                 [
-                    (account_id, driver.day(day), delta, count)
+                    (account_id, day, delta, count)
                     for (account_id, day), (delta, count) in sorted(daily.items())
                 ],
                 (head_id, head_hash),
@@ -614,12 +613,18 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_RULES = {str(rule): rule for rule in BalanceRule}
+"""Each balance rule by its stored text: a dict look-up, where calling the enum is slower."""
+
+
 def _account_states(
     codes: Sequence[str], rows: Sequence[tuple[int, str, str, int]]
 ) -> dict[str, _AccountState]:
     """The locked accounts by code; raise :class:`UnknownAccount` for any not found."""
     states = {
-        code: _AccountState(int(account_id), code, BalanceRule(rule), int(balance))
+        code: _AccountState(
+            int(account_id), code, _RULES.get(rule) or BalanceRule(rule), int(balance)
+        )
         for account_id, code, rule, balance in rows
     }
     for code in codes:
