@@ -89,12 +89,24 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
         release.set()
 
 
+def start_held_group(db: Database, writer: LedgerWriter) -> threading.Thread:
+    """Start the held entry's thread and wait until its group holds the writer's lead; the
+    held entry moves 1 分 between two accounts of its own, outside every book."""
+    with db.unit_of_work() as session:
+        for code in ("hold:from", "hold:to"):
+            Ledger(session).open_account(code, AccountKind.EQUITY, BalanceRule.FREE)
+    holder = threading.Thread(
+        target=writer.post, args=(move("hold:from", "hold:to", 1, kind=HOLD),)
+    )
+    holder.start()
+    _wait_for(lambda: writer.waiting == 0 and writer.groups == 1)
+    return holder
+
+
 def post_as_one_group(
     db: Database, writer: LedgerWriter, requests: Sequence[EntryRequest], release: threading.Event
 ) -> list[Outcome]:
-    """Post ``requests`` from a thread each, all queued behind a held commit, in order.
-
-    The held entry moves 1 分 between two accounts of its own, outside every book."""
+    """Post ``requests`` from a thread each, all queued behind a held commit, in order."""
     outcomes: list[Outcome | None] = [None] * len(requests)
 
     def post(i: int, request: EntryRequest) -> None:
@@ -103,13 +115,7 @@ def post_as_one_group(
         except BaseException as error:  # compared by the test
             outcomes[i] = error
 
-    with db.unit_of_work() as session:  # the held entry's own two accounts
-        for code in ("hold:from", "hold:to"):
-            Ledger(session).open_account(code, AccountKind.EQUITY, BalanceRule.FREE)
-    hold = move("hold:from", "hold:to", 1, kind=HOLD)
-    threads = [threading.Thread(target=writer.post, args=(hold,))]
-    threads[0].start()
-    _wait_for(lambda: writer.waiting == 0 and writer.groups == 1)
+    threads = [start_held_group(db, writer)]
     for i, request in enumerate(requests):
         threads.append(threading.Thread(target=post, args=(i, request)))
         threads[-1].start()
@@ -250,13 +256,7 @@ def test_a_caller_interrupted_while_it_waits_leaves_the_queue_and_the_writer_goe
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
         with held(monkeypatch) as release:
-            hold = move("hold:from", "hold:to", 1, kind=HOLD)
-            with db.unit_of_work() as session:
-                for code in ("hold:from", "hold:to"):
-                    Ledger(session).open_account(code, AccountKind.EQUITY, BalanceRule.FREE)
-            holder = threading.Thread(target=writer.post, args=(hold,))
-            holder.start()
-            _wait_for(lambda: writer.groups == 1)
+            holder = start_held_group(db, writer)
             signal.setitimer(signal.ITIMER_REAL, 0.2)
             with pytest.raises(Interrupted):
                 writer.post(move("pool", "a", 100_00))  # waits behind the held group
