@@ -546,20 +546,17 @@ def postgres_figures(sizes: Sizes) -> dict[str, Any]:
         out["pg_single_commits_per_s"] = figure(one, "commits/s", 700)
         out["pg_single_client_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
         commits = sizes.pg_clients * sizes.pg_commits_per_client
-        name = db.engine.url.database or ""
-        cpu, server = time.process_time(), backend_cpu_seconds(name)
-        many = threaded_commits(db, sizes.pg_clients, sizes.pg_commits_per_client)
-        cpu, server_after = (time.process_time() - cpu) / commits, backend_cpu_seconds(name)
-        out["pg_16_clients_commits_per_s"] = figure(many, "commits/s")
-        out["pg_16_clients_cpu_ms_per_commit"] = figure(cpu * 1000, "ms", better="lower")
-        if server_after is not None:  # the backends this run's clients were served by
-            server = (server_after - (server or 0.0)) / commits
-            out["pg_16_clients_server_cpu_ms_per_commit"] = figure(
-                server * 1000, "ms", better="lower"
-            )
-        out.update(group_commit_figures(db, sizes))
-        # the same sixteen clients as processes: what the database side sustains when the
-        # clients do not share one interpreter lock (the threads' figure keeps the target)
+        out.update(sixteen_client_figures(db, sizes, "pg_16_clients", None))
+        # the target's figure: the same clients' single entries through one LedgerWriter;
+        # each call still returns only when its entry is durable, but entries that arrive
+        # together share a commit
+        writer = LedgerWriter(db)
+        out.update(sixteen_client_figures(db, sizes, "pg_16_clients_group", writer, 3_000))
+        out["pg_16_clients_group_commit_entries_per_commit"] = figure(
+            commits / writer.groups, "entries/commit"
+        )
+        # the same sixteen clients as processes, committing alone: what the database side
+        # sustains when the clients do not share one interpreter lock
         out["pg_16_processes_commits_per_s"] = figure(
             process_commits(db, sizes.pg_clients, sizes.pg_commits_per_client), "commits/s"
         )
@@ -586,25 +583,27 @@ def postgres_figures(sizes: Sizes) -> dict[str, Any]:
     return out
 
 
-def group_commit_figures(db: Database, sizes: Sizes) -> dict[str, Any]:
-    """The sixteen clients' single entries through one :class:`LedgerWriter` (the target's
-    figure): each call still returns only when its entry is durable, but entries that
-    arrive together share a commit."""
+def sixteen_client_figures(
+    db: Database,
+    sizes: Sizes,
+    prefix: str,
+    writer: LedgerWriter | None,
+    target: float | None = None,
+) -> dict[str, Any]:
+    """:func:`threaded_commits` (through ``writer``, if any) as ``PREFIX_commits_per_s``,
+    with the client's and the server's CPU per commit (``PREFIX[_commit]_cpu_ms_…``)."""
+    cpu_prefix = prefix if writer is None else f"{prefix}_commit"
     commits = sizes.pg_clients * sizes.pg_commits_per_client
     name = db.engine.url.database or ""
-    writer = LedgerWriter(db)
     cpu, server = time.process_time(), backend_cpu_seconds(name)
     rate = threaded_commits(db, sizes.pg_clients, sizes.pg_commits_per_client, writer=writer)
     cpu, server_after = (time.process_time() - cpu) / commits, backend_cpu_seconds(name)
     out = {
-        "pg_16_clients_group_commits_per_s": figure(rate, "commits/s", 3_000),
-        "pg_16_clients_group_commit_entries_per_commit": figure(
-            commits / writer.groups, "entries/commit"
-        ),
-        "pg_16_clients_group_commit_cpu_ms_per_commit": figure(cpu * 1000, "ms", better="lower"),
+        f"{prefix}_commits_per_s": figure(rate, "commits/s", target),
+        f"{cpu_prefix}_cpu_ms_per_commit": figure(cpu * 1000, "ms", better="lower"),
     }
-    if server_after is not None:
-        out["pg_16_clients_group_commit_server_cpu_ms_per_commit"] = figure(
+    if server_after is not None:  # the backends this run's clients were served by
+        out[f"{cpu_prefix}_server_cpu_ms_per_commit"] = figure(
             (server_after - (server or 0.0)) / commits * 1000, "ms", better="lower"
         )
     return out
