@@ -1,7 +1,8 @@
 """HTTP API benchmark: pass-through recorded by 50 concurrent clients over loopback.
 
-The server is the real thing: ``funds serve`` (uvicorn, one worker, access log off) in a
-subprocess on 127.0.0.1, on a throw-away database — a SQLite file in a temporary folder, and
+The server is the real thing: ``funds serve`` (uvicorn, access log off; one worker on SQLite,
+which has one writer, and one a core on PostgreSQL, :data:`PG_WORKERS`) in a subprocess on
+127.0.0.1, on a throw-away database — a SQLite file in a temporary folder, and
 a scratch PostgreSQL database created and dropped again. The load generator is this process:
 50 keep-alive connections on asyncio streams (a few lines of HTTP/1.1, so that the client
 spends as little of the machine's CPU as possible), each sending its share of
@@ -64,6 +65,8 @@ CLIENTS = 50
 AWARDS = 10
 AMOUNT_FEN = 100_00
 """Each pass-through: 100.00 元."""
+PG_WORKERS = os.cpu_count() or 1
+"""``funds serve --workers`` on PostgreSQL: one a core. SQLite has one writer and one worker."""
 P99_TARGET_MS = 50.0
 RATE_TARGET = 300.0
 
@@ -146,7 +149,7 @@ def populate(db: Database) -> tuple[str, list[str]]:
 
 
 @contextmanager
-def server(url: str) -> Iterator[tuple[int, int]]:
+def server(url: str, workers: int = 1) -> Iterator[tuple[int, int]]:
     """``funds serve`` on a free loopback port against ``url``; yield the port and its pid."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -162,13 +165,18 @@ def server(url: str) -> Iterator[tuple[int, int]]:
         "--no-access-log",
         "--log-level",
         "warning",
+        "--workers",
+        str(workers),
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+            try:  # fresh connections, which the kernel spreads over every worker's socket
+                if all(
+                    httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+                    for _ in range(4 * workers)
+                ):
                     break
             except httpx.HTTPError:
                 pass
@@ -307,12 +315,16 @@ async def _offered(
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) the process has used so far, where ``/proc`` tells it."""
+    """CPU time (user + system) the process and its live children (the workers) have used
+    so far, where ``/proc`` tells it."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    theirs = [cpu_seconds(int(child)) for child in children]
+    return None if None in theirs else own + sum(t for t in theirs if t is not None)
 
 
 def machine_busy_seconds() -> float | None:
@@ -332,12 +344,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank]
 
 
-def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
-    """Populate ``db``, serve it, load it, check it."""
+def measure(db: Database, url: str, sizes: Sizes, workers: int = 1) -> dict[str, Any]:
+    """Populate ``db``, serve it with ``workers`` processes, load it, check it."""
     token, awards = populate(db)
     load_before = os.getloadavg()[0]
     database = db.engine.url.database or ""
-    with server(url) as (port, pid):
+    with server(url, workers) as (port, pid):
         asyncio.run(_load(port, token, awards, sizes.warmup_per_client, "warm", sizes.time_limit))
         refresh_statistics(db)  # as autovacuum would by now: the tables are no longer empty
         cpu_before, busy_before = cpu_seconds(pid), machine_busy_seconds()
@@ -367,6 +379,7 @@ def measure(db: Database, url: str, sizes: Sizes) -> dict[str, Any]:
         )
         report = verify(session.connection())
     return {
+        "workers": workers,
         "requests": len(statuses),
         "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
         "saturation_p50_ms": round(percentile(latencies, 50), 2),
@@ -429,7 +442,7 @@ def run(*, quick: bool = False) -> dict[str, Any]:
             db.dispose()
     try:
         with scratch_postgres() as (pg, pg_url):
-            out["postgresql"] = measure(pg, pg_url, sizes)
+            out["postgresql"] = measure(pg, pg_url, sizes, PG_WORKERS)
     except Exception as error:
         out["postgresql"] = {"error": f"{type(error).__name__}: {error}"}
     checked = [
