@@ -46,10 +46,10 @@ def test_a_statement_sees_what_the_session_flushed_and_is_rolled_back_with_it(
         session, (new.user.id,)
     )
     assert found == ("driver-a", "admin")
-    caller = authenticate(session, new.token)
+    caller, _ = authenticate(session, new.token)
     assert caller is not None
     assert (caller.id, caller.name, caller.role) == (new.user.id, "driver-a", "admin")
-    assert authenticate(session, new.token + "x") is None
+    assert authenticate(session, new.token + "x") == (None, [])
 
 
 def test_a_timestamp_written_on_the_driver_is_stored_as_core_stores_it(session: Session) -> None:

@@ -29,11 +29,13 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from funds.api import keys
 from funds.api.problems import BUSY, UNAUTHORIZED, ApiProblem
 from funds.api.users import Caller, authenticate
 from funds.db import Database
 
 READS = frozenset({"GET", "HEAD"})
+KEY_HEADER = "Idempotency-Key"
 GATE_TIMEOUT = 120.0
 MAX_GATE = 32
 """Below the 40 threads FastAPI runs sync routes on (anyio's default limiter)."""
@@ -167,7 +169,13 @@ def current_user(request: Request, session: SessionDep) -> Caller:
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if not (scheme and token) or scheme.lower() != "bearer":
         raise ApiProblem(UNAUTHORIZED, "send the header Authorization: Bearer <API token>")
-    user = authenticate(session, token)
+    key = None if request.method in READS else request.headers.get(KEY_HEADER)
+    if key is None:
+        user, _ = authenticate(session, token)
+    else:  # the key's lock and stored response travel with the token (funds.api.keys)
+        dialect = session.get_bind().dialect.name
+        user, cursors = authenticate(session, token, alongside=keys.statements(dialect, key))
+        keys.remember(request, key, cursors)
     if user is None:
         raise ApiProblem(UNAUTHORIZED, "the API token is unknown or was revoked")
     return user

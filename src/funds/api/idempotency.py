@@ -9,7 +9,8 @@ namespaced by user (``api:<user id>:<key>``), so the ledger itself refuses to po
 
 Concurrent requests under one key are serialised: SQLite's writers already are (``BEGIN
 IMMEDIATE``); on PostgreSQL a transaction-scoped advisory lock on the key makes the second
-wait for the first to commit and then find its response.
+wait for the first to commit and then find its response. The lock and the look-up travel
+with the token's (:mod:`funds.api.keys`).
 """
 
 from __future__ import annotations
@@ -26,27 +27,22 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from funds.api.deps import CurrentUser, SessionDep
+from funds.api import keys
+from funds.api.deps import KEY_HEADER, CurrentUser, SessionDep
 from funds.api.users import Caller
 from funds.db import is_sqlite
 from funds.driver_sql import DriverStatement, commit_with, run_together, stamp
 from funds.errors import ErrorKind, FundsError
 
-KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 JSON = "application/json"
 
-# On the driver's cursor (funds.driver_sql): every write request runs them, and these rows
+# On the driver's cursor (funds.driver_sql): every write request runs it, and these rows
 # are never needed as ORM objects.
-_FIND = DriverStatement(
-    "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
-    ' WHERE user_id = ? AND "key" = ?'
-)
 _STORE = DriverStatement(
     'INSERT INTO api_idempotency (user_id, "key", request_hash, method, path, status_code,'
     " body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_ADVISORY_LOCK = DriverStatement("SELECT pg_advisory_xact_lock(?)")
 
 
 class IdempotencyKeyReused(FundsError):
@@ -115,16 +111,20 @@ class WriteContext:
         return Response(body, status_code=status_code, media_type=JSON)
 
     def _stored(self, digest: str) -> Response | None:
-        key = (self.user.id, self.key)
-        if is_sqlite(self.session):
-            row = _FIND.first(self.session, key)
+        assert self.key is not None
+        looked = keys.looked_up(self.request, self.key)
+        if looked is not None:  # with the token, under the key's lock (funds.api.keys)
+            row = looked.row
+        elif is_sqlite(self.session):
+            row = keys.FIND.first(self.session, (self.user.id, self.key))
         else:  # the key's lock and the look-up under it: one round trip
-            lock = int.from_bytes(
-                hashlib.sha256(f"{self.user.id}:{self.key}".encode()).digest()[:8],
-                "big",
-                signed=True,
+            _, found = run_together(
+                self.session,
+                [
+                    (keys.LOCK, (self.key, self.user.id)),
+                    (keys.FIND, (self.user.id, self.key)),
+                ],
             )
-            _, found = run_together(self.session, [(_ADVISORY_LOCK, (lock,)), (_FIND, key)])
             row = found.fetchone()
         if row is None:
             return None

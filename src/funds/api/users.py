@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from funds.api.models import ApiUser
-from funds.driver_sql import DriverStatement
+from funds.driver_sql import DriverStatement, run_together
 from funds.errors import ErrorKind, FundsError, InvalidInput, NotFound
 from funds.grants.common import recipient_by_code
 from funds.policy import normalise_city
 
 TOKEN_PREFIX = "funds_"
+
+Alongside = Callable[[str], Sequence[tuple[DriverStatement, Sequence[Any]]]]
+"""Given a token's hash, the statements that travel with its look-up (see :func:`authenticate`)."""
 
 
 class Role(StrEnum):
@@ -153,19 +158,27 @@ _BY_TOKEN = DriverStatement(
 )
 
 
-def authenticate(session: Session, token: str) -> Caller | None:
-    """Return the live user holding ``token``, or ``None``.
+def authenticate(
+    session: Session, token: str, *, alongside: Alongside | None = None
+) -> tuple[Caller | None, list[Any]]:
+    """Return the live user holding ``token`` (or ``None``), and the cursors of ``alongside``.
 
-    This runs on every request, so it is one statement on the driver's cursor
-    (:mod:`funds.driver_sql`) reading the five columns a :class:`Caller` has (a plain
-    dataclass: building an ``ApiUser`` model cost more than the query); the hash is a plain
-    sha256, which is right for a token of 32 random bytes (nothing to guess, so no slow
-    password hash is needed).
+    This runs on every request, first in its transaction, so it is one statement on the
+    driver's cursor (:mod:`funds.driver_sql`) reading the five columns a :class:`Caller` has
+    (a plain dataclass: building an ``ApiUser`` model cost more than the query), and on
+    PostgreSQL it travels with the transaction's ``BEGIN`` (:func:`run_together`): one round
+    trip, not two. ``alongside``, given the token's hash, returns statements that go in the
+    same round trip (a write's idempotency key: :mod:`funds.api.keys`); their cursors come
+    back in order, to fetch from. The hash is a plain sha256, which is right for a token of
+    32 random bytes (nothing to guess, so no slow password hash is needed).
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    row = _BY_TOKEN.first(session, (hash_token(token),))
-    return None if row is None else Caller(*row)
+        return None, []
+    token_hash = hash_token(token)
+    extra = [] if alongside is None else alongside(token_hash)
+    found, *cursors = run_together(session, [(_BY_TOKEN, (token_hash,)), *extra])
+    row = found.fetchone()
+    return (None if row is None else Caller(*row)), cursors
 
 
 def _now() -> datetime:

@@ -1,0 +1,68 @@
+"""An Idempotency-Key's lock and stored response, read in the round trip of the token look-up.
+
+A write request under a key first finds its user by the bearer token, then takes the key's
+lock (PostgreSQL: a transaction-scoped advisory lock on the user and the key; on SQLite the
+write unit of work already holds the database's lock, ``BEGIN IMMEDIATE``) and reads the
+response stored under the key (:mod:`funds.api.idempotency`). The key's statements name the
+user by the token's hash, so all of them travel together with the transaction's ``BEGIN``
+(:func:`funds.api.users.authenticate`): one round trip where there were three. An unknown
+or revoked token locks nothing and finds nothing (the subquery is ``NULL``), and the request
+is refused with a 401 anyway.
+
+What the look-up found waits on the request (:func:`remember`) for the route's
+:class:`~funds.api.idempotency.WriteContext`, which reads it again itself only if it is not
+there for the same user and key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from funds.api.users import Alongside
+from funds.driver_sql import DriverStatement
+
+_USER = "(SELECT id FROM api_user WHERE token_hash = ? AND revoked_at IS NULL)"
+_LOCK = DriverStatement(f"SELECT pg_advisory_xact_lock(hashtextextended(?, {_USER}))")
+_FIND_BY_TOKEN = DriverStatement(
+    "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
+    f' WHERE user_id = {_USER} AND "key" = ?'
+)
+FIND = DriverStatement(
+    "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
+    ' WHERE user_id = ? AND "key" = ?'
+)
+LOCK = DriverStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, ?))")
+"""The key's lock by user id and key: the same lock as the one taken by token."""
+
+
+@dataclass(frozen=True)
+class Looked:
+    """What the look-up with the token found under ``key`` (``row``: ``None`` for nothing)."""
+
+    key: str
+    row: tuple[Any, ...] | None
+
+
+def statements(dialect: str, key: str) -> Alongside:
+    """The key's statements for :func:`funds.api.users.authenticate`, given the token's hash."""
+
+    def build(token_hash: str) -> Sequence[tuple[DriverStatement, Sequence[Any]]]:
+        find = (_FIND_BY_TOKEN, (token_hash, key))
+        return [find] if dialect == "sqlite" else [(_LOCK, (key, token_hash)), find]
+
+    return build
+
+
+def remember(request: Request, key: str, cursors: Sequence[Any]) -> None:
+    """Keep what the key's statements found for the route (their cursors, in order)."""
+    request.state.idempotency = Looked(key, cursors[-1].fetchone())
+
+
+def looked_up(request: Request, key: str) -> Looked | None:
+    """What the token's look-up found under ``key``, if it looked."""
+    found = getattr(request.state, "idempotency", None)
+    return found if isinstance(found, Looked) and found.key == key else None
