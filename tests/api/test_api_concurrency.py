@@ -11,11 +11,13 @@ from datetime import date
 from typing import Any
 
 import httpx
+from sqlmodel import select
 
 from api.api_server import serving
 from factories import FUND, credit_code
 from funds import grants
-from funds.api.users import add_user
+from funds.api.models import IdempotentResponse
+from funds.api.users import add_user, revoke_user
 from funds.db import Database
 from funds.grants.awards import StagePlan
 from funds.ledger import Ledger, verify
@@ -132,3 +134,58 @@ def test_fifty_concurrent_clients_never_overdraw_and_the_ledger_verifies(
         assert passes <= 6
         report = verify(session.connection())
     assert report.ok, report.problem
+
+
+def test_ten_concurrent_sends_under_one_key_record_one_pass_through_and_agree(
+    fresh_database: Callable[[], Database],
+) -> None:
+    """The key's lock is taken with the token's look-up (funds.api.keys): the first request
+    records, the other nine wait for its commit and get its response again. Two servers on
+    the one database, as two workers would be: each lets its writers in one at a time, so
+    only the key's lock keeps the two from recording twice."""
+    database = fresh_database()
+    tokens = setup(database)
+    with database.unit_of_work() as session:
+        grants.approve_release(session, award=AWARDS[0], seq=1, actor="finance-b",
+                               on=date(2025, 4, 2))  # fmt: skip
+    body = {"enterprise": credit_code(1), "amount": "100.00", "purpose": "培育服务型制造标杆企业",
+            "on": "2025-06-01"}  # fmt: skip
+    headers = {"Authorization": f"Bearer {tokens['zone-hf']}", "Idempotency-Key": "once"}
+    responses: list[httpx.Response] = []
+    start = threading.Barrier(10)
+
+    def send(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=120) as http:
+            start.wait()
+            responses.append(http.post(f"/awards/{AWARDS[0]}/pass-throughs", json=body,
+                                       headers=headers))  # fmt: skip
+
+    with serving(database) as one, serving(database) as two:
+        threads = [threading.Thread(target=send, args=((one, two)[n % 2],)) for n in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert [r.status_code for r in responses] == [201] * 10
+    assert len({r.content for r in responses}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") != "true" for r in responses) == 1
+    with database.unit_of_work(readonly=True) as session:
+        passed = Ledger(session).balance(f"award:{AWARDS[0]}:passed:{credit_code(1)}")
+    assert passed == 100_00
+
+
+def test_a_revoked_token_under_a_key_is_refused_and_records_nothing(
+    fresh_database: Callable[[], Database],
+) -> None:
+    database = fresh_database()
+    tokens = setup(database)
+    with database.unit_of_work() as session:
+        revoke_user(session, name="finance-a")
+    with serving(database) as base, httpx.Client(base_url=base) as http:
+        response = http.post(
+            "/funds", json={"code": "x", "name": "y"},
+            headers={"Authorization": f"Bearer {tokens['finance-a']}", "Idempotency-Key": "k"},
+        )  # fmt: skip
+    assert response.status_code == 401
+    with database.unit_of_work(readonly=True) as session:
+        assert session.exec(select(IdempotentResponse)).all() == []
