@@ -65,7 +65,7 @@ CLIENTS = 50
 AWARDS = 10
 AMOUNT_FEN = 100_00
 """Each pass-through: 100.00 元."""
-PG_WORKERS = os.cpu_count() or 1
+PG_WORKERS = len(os.sched_getaffinity(0))
 """``funds serve --workers`` on PostgreSQL: one a core. SQLite has one writer and one worker."""
 P99_TARGET_MS = 50.0
 RATE_TARGET = 300.0
@@ -315,16 +315,15 @@ async def _offered(
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) the process and its live children (the workers) have used
-    so far, where ``/proc`` tells it."""
+    """CPU time (user + system) the process, its reaped children and its live children (the
+    workers) have used so far, where ``/proc`` tells it; ``None`` if the process is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    theirs = [cpu_seconds(int(child)) for child in children]
-    return None if None in theirs else own + sum(t for t in theirs if t is not None)
+    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)  # gone: reaped
 
 
 def machine_busy_seconds() -> float | None:

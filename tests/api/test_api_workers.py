@@ -7,6 +7,7 @@ connection is read from ``/proc`` (the socket inodes each worker process has ope
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -51,6 +52,16 @@ def test_a_port_another_program_holds_is_refused() -> None:
             listening_sockets("127.0.0.1", taken.getsockname()[1], 2)
 
 
+def test_a_port_another_server_holds_with_reuseport_is_refused_too() -> None:
+    first = listening_sockets("127.0.0.1", 0, 2)
+    try:
+        with pytest.raises(OSError, match="in use"):  # not silently shared with the first
+            listening_sockets("127.0.0.1", first[0].getsockname()[1], 2)
+    finally:
+        for s in first:
+            s.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -58,17 +69,31 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> list[int]:
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:  # gone
+        return []
     return [int(child) for child in text.split()]
 
 
 def _workers(pid: int) -> list[int]:
     """The supervisor's worker processes (not multiprocessing's resource tracker)."""
-    return [
-        child
-        for child in _children(pid)
-        if b"multiprocessing.resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
-    ]
+    found = []
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:  # exited in between
+            continue
+        if b"multiprocessing.resource_tracker" not in command:
+            found.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _socket_inodes(pid: int) -> set[str]:
@@ -125,11 +150,12 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, 
         _wait_for(lambda: len(_workers(process.pid)) == 2, "two workers")
         yield process, base, port
     finally:
-        if process.poll() is None:
-            for child in _workers(process.pid):
-                os.kill(child, signal.SIGKILL)
-            process.kill()
+        workers = _workers(process.pid)
+        process.kill()  # the supervisor first, so that it restarts nothing
         process.wait()
+        for child in workers:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
 
 
 def test_connections_are_spread_over_both_workers(
@@ -157,7 +183,32 @@ def test_sigterm_stops_every_worker_and_exits_zero(
     workers = _workers(process.pid)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_sighup_replaces_every_worker_and_keeps_serving(
+    two_workers: tuple[subprocess.Popen[bytes], str, int],
+) -> None:
+    process, base, _ = two_workers
+    before = set(_workers(process.pid))
+    process.send_signal(signal.SIGHUP)
+    _wait_for(
+        lambda: len(now := set(_workers(process.pid))) == 2 and not now & before,
+        "two new workers",
+    )
+    _wait_for(lambda: _healthy(base), "the new workers to answer")
+    assert not [pid for pid in before if _alive(pid)]
+    assert process.poll() is None
+
+
+def test_workers_stop_when_their_supervisor_is_killed(
+    two_workers: tuple[subprocess.Popen[bytes], str, int],
+) -> None:
+    process, _, _ = two_workers
+    workers = _workers(process.pid)
+    process.kill()  # no chance to stop them: the kernel tells them (PR_SET_PDEATHSIG)
+    process.wait()
+    _wait_for(lambda: not [pid for pid in workers if _alive(pid)], "the workers to stop")
 
 
 def test_a_worker_that_dies_is_started_again(

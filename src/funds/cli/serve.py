@@ -39,9 +39,14 @@ def serve(
             )
         db.dispose()  # each worker opens its own connections
         try:
-            raise typer.Exit(run_workers(host, port, workers, options))
+            code = run_workers(host, port, workers, options)
         except ReusePortUnsupported:
             pass  # uvicorn's own workers, on one shared socket
+        except OSError as error:  # the port is taken, or the host does not resolve
+            err_console.print(f"refused: cannot listen on {host}:{port}: {error}", highlight=False)
+            raise typer.Exit(1) from None
+        else:
+            raise typer.Exit(code)
     uvicorn.run(
         options.app,
         factory=True,
