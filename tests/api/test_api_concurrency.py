@@ -5,18 +5,22 @@ overdrawn, nothing is paid twice, no request gets a 5xx, and the ledger verifies
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from api.api_server import serving
+from conftest import on_postgres
 from factories import FUND, credit_code
 from funds import grants
-from funds.api.models import IdempotentResponse
+from funds.api.models import ApiUser, IdempotentResponse
 from funds.api.users import add_user, revoke_user
 from funds.db import Database
 from funds.grants.awards import StagePlan
@@ -189,3 +193,39 @@ def test_a_revoked_token_under_a_key_is_refused_and_records_nothing(
     assert response.status_code == 401
     with database.unit_of_work(readonly=True) as session:
         assert session.exec(select(IdempotentResponse)).all() == []
+
+
+@pytest.mark.skipif(not on_postgres(), reason="the key's advisory lock is PostgreSQL's")
+def test_a_retry_waiting_on_its_keys_lock_replays_even_if_the_token_is_revoked_meanwhile(
+    fresh_database: Callable[[], Database],
+) -> None:
+    """The request was authenticated when it came in; a revocation committed while it waits
+    for the key's lock does not make it lose the stored response (and run again: 409)."""
+    database = fresh_database()
+    tokens = setup(database)
+    with database.unit_of_work() as session:
+        grants.approve_release(session, award=AWARDS[0], seq=1, actor="finance-b",
+                               on=date(2025, 4, 2))  # fmt: skip
+        user_id = session.exec(select(ApiUser.id).where(ApiUser.name == "zone-hf")).one()
+    body = {"enterprise": credit_code(1), "amount": "100.00", "purpose": "培育服务型制造标杆企业",
+            "on": "2025-06-01"}  # fmt: skip
+    headers = {"Authorization": f"Bearer {tokens['zone-hf']}", "Idempotency-Key": "once"}
+    path = f"/awards/{AWARDS[0]}/pass-throughs"
+    answers: list[httpx.Response] = []
+    with serving(database) as base, httpx.Client(base_url=base, timeout=60) as http:
+        first = http.post(path, json=body, headers=headers)
+        with database.engine.connect() as holder:  # holds the key's lock
+            holder.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('once', :u))"),
+                           {"u": user_id})  # fmt: skip
+            retry = threading.Thread(target=lambda: answers.append(
+                http.post(path, json=body, headers=headers)))  # fmt: skip
+            retry.start()
+            time.sleep(1.0)  # the retry has looked up its token and waits for the lock
+            with database.unit_of_work() as session:
+                revoke_user(session, name="zone-hf")
+            holder.rollback()
+            retry.join(timeout=60)
+    assert first.status_code == 201
+    assert [a.status_code for a in answers] == [201]
+    assert answers[0].headers["idempotent-replayed"] == "true"
+    assert answers[0].content == first.content

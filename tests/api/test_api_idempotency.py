@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from api.conftest import ZONE, Api, problem
 from factories import credit_code
+from funds.api import keys
 
 
 def body(amount: str = "1000000.00") -> dict[str, Any]:
@@ -96,3 +102,42 @@ def test_a_replayed_grant_and_approval_do_not_commit_or_pay_twice(api: Api) -> N
 def test_a_malformed_key_is_refused_naming_the_header(api: Api) -> None:
     response = api.post(f"/awards/{ZONE}/pass-throughs", body(), user="zone-hf", key="x" * 121)
     assert problem(response, 422)["field"] == "Idempotency-Key"
+
+
+def test_a_malformed_key_is_refused_whatever_its_fault(api: Api) -> None:
+    for key in ("with space", "x" * 121, ""):
+        response = api.post(f"/awards/{ZONE}/pass-throughs", body(), user="zone-hf", key=key)
+        assert problem(response, 422)["field"] == "Idempotency-Key", key
+    assert passed_on(api) == "0.00"
+
+
+@pytest.mark.parametrize("token", ["nope", "funds_" + "x" * 300, "funds_unknown"])
+def test_a_bad_token_with_a_key_is_401_not_an_error(api: Api, token: str) -> None:
+    response = api.client.post(
+        f"/awards/{ZONE}/pass-throughs",
+        json=body(),
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k"},
+    )
+    problem(response, 401)
+
+
+def test_the_routes_own_look_up_replays_when_the_tokens_did_not_look(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The route's fallback (its own lock and look-up, by user id) finds what the look-up
+    with the token would have found."""
+    path = f"/awards/{ZONE}/pass-throughs"
+    first = api.post(path, body(), user="zone-hf", key="PZ-1")
+    monkeypatch.setattr(keys, "looked_up", lambda request, key: None)
+    again = api.post(path, body(), user="zone-hf", key="PZ-1")
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    other = api.post(path, body("2.00"), user="zone-hf", key="PZ-1")
+    assert problem(other, 409)["rule"] == "idempotency"
+
+
+@given(st.text(max_size=130))
+def test_a_key_is_sent_with_the_token_exactly_when_the_route_accepts_it(key: str) -> None:
+    accepted = len(key) <= 120 and re.fullmatch(r"[\x21-\x7e]+", key) is not None
+    assert keys.well_formed(key) == accepted

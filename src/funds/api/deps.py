@@ -170,12 +170,13 @@ def current_user(request: Request, session: SessionDep) -> Caller:
     if not (scheme and token) or scheme.lower() != "bearer":
         raise ApiProblem(UNAUTHORIZED, "send the header Authorization: Bearer <API token>")
     key = None if request.method in READS else request.headers.get(KEY_HEADER)
-    if key is None:
+    if key is None or not keys.well_formed(key):  # a bad key: the 422 comes from the route
         user, _ = authenticate(session, token)
     else:  # the key's lock and stored response travel with the token (funds.api.keys)
         dialect = session.get_bind().dialect.name
         user, cursors = authenticate(session, token, alongside=keys.statements(dialect, key))
-        keys.remember(request, key, cursors)
+        if user is not None:
+            keys.remember(request, key, cursors)
     if user is None:
         raise ApiProblem(UNAUTHORIZED, "the API token is unknown or was revoked")
     return user

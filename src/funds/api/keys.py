@@ -6,8 +6,9 @@ write unit of work already holds the database's lock, ``BEGIN IMMEDIATE``) and r
 response stored under the key (:mod:`funds.api.idempotency`). The key's statements name the
 user by the token's hash, so all of them travel together with the transaction's ``BEGIN``
 (:func:`funds.api.users.authenticate`): one round trip where there were three. An unknown
-or revoked token locks nothing and finds nothing (the subquery is ``NULL``), and the request
-is refused with a 401 anyway.
+token locks nothing and finds nothing (the subquery is ``NULL``); a revoked one may lock
+and find; either way the request is refused with a 401. A key that is not well formed is
+not sent: the route refuses it with a 422 naming the header.
 
 What the look-up found waits on the request (:func:`remember`) for the route's
 :class:`~funds.api.idempotency.WriteContext`, which reads it again itself only if it is not
@@ -25,7 +26,9 @@ from fastapi import Request
 from funds.api.users import Alongside
 from funds.driver_sql import DriverStatement
 
-_USER = "(SELECT id FROM api_user WHERE token_hash = ? AND revoked_at IS NULL)"
+_USER = "(SELECT id FROM api_user WHERE token_hash = ?)"
+"""The token's user, revoked or not: whether it may act is the token look-up's to say (a
+revocation committed between the statements must not lose the key's lock or its response)."""
 _LOCK = DriverStatement(f"SELECT pg_advisory_xact_lock(hashtextextended(?, {_USER}))")
 _FIND_BY_TOKEN = DriverStatement(
     "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
@@ -45,6 +48,12 @@ class Looked:
 
     key: str
     row: tuple[Any, ...] | None
+
+
+def well_formed(key: str) -> bool:
+    """Tell whether the route accepts ``key``: 1–120 visible ASCII characters, as the
+    ``Idempotency-Key`` header of :func:`funds.api.idempotency.write_context` requires."""
+    return 0 < len(key) <= 120 and all("\x21" <= c <= "\x7e" for c in key)
 
 
 def statements(dialect: str, key: str) -> Alongside:
