@@ -29,17 +29,12 @@ from funds.driver_sql import DriverStatement
 _USER = "(SELECT id FROM api_user WHERE token_hash = ?)"
 """The token's user, revoked or not: whether it may act is the token look-up's to say (a
 revocation committed between the statements must not lose the key's lock or its response)."""
-_LOCK = DriverStatement(f"SELECT pg_advisory_xact_lock(hashtextextended(?, {_USER}))")
-_FIND_BY_TOKEN = DriverStatement(
-    "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
-    f' WHERE user_id = {_USER} AND "key" = ?'
-)
-FIND = DriverStatement(
-    "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
-    ' WHERE user_id = ? AND "key" = ?'
-)
+_STORED = "SELECT request_hash, method, path, status_code, body FROM api_idempotency"
+FIND = DriverStatement(f'{_STORED} WHERE user_id = ? AND "key" = ?')
 LOCK = DriverStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, ?))")
 """The key's lock by user id and key: the same lock as the one taken by token."""
+_FIND_BY_TOKEN = DriverStatement(f'{_STORED} WHERE user_id = {_USER} AND "key" = ?')
+_LOCK_BY_TOKEN = DriverStatement(f"SELECT pg_advisory_xact_lock(hashtextextended(?, {_USER}))")
 
 
 @dataclass(frozen=True)
@@ -61,7 +56,7 @@ def statements(dialect: str, key: str) -> Alongside:
 
     def build(token_hash: str) -> Sequence[tuple[DriverStatement, Sequence[Any]]]:
         find = (_FIND_BY_TOKEN, (token_hash, key))
-        return [find] if dialect == "sqlite" else [(_LOCK, (key, token_hash)), find]
+        return [find] if dialect == "sqlite" else [(_LOCK_BY_TOKEN, (key, token_hash)), find]
 
     return build
 
