@@ -10,8 +10,9 @@ connection's addresses, so the load spreads with the connections.
 The supervisor (:func:`run_workers`) refuses a port that something already listens on (with
 ``SO_REUSEPORT`` a second server would otherwise share it silently), makes the sockets,
 starts one process a socket (spawned, not forked: each worker opens its own database
-connections) and restarts a worker that dies. SIGHUP restarts every worker, one at a time,
-each new one accepting on its socket before the old one stops. SIGINT, SIGTERM or SIGQUIT
+connections) and restarts a worker that dies. SIGHUP replaces every worker: a new process
+starts on each socket while the old one finishes its requests in flight and stops; new
+connections wait in the socket's backlog until the new one accepts. SIGINT, SIGTERM or SIGQUIT
 stop them all: the sockets close at once and each worker finishes its requests in flight
 (uvicorn's graceful shutdown), within :data:`STOP_TIMEOUT` seconds for all of them. A
 worker whose supervisor dies gets SIGTERM from the kernel (Linux: ``PR_SET_PDEATHSIG``).
@@ -143,7 +144,7 @@ class _Worker:
         self.process.start()
 
     def replace(self) -> None:
-        """Start a new worker on the socket, then stop the old one (SIGHUP)."""
+        """Start a new worker on the socket and tell the old one to finish and stop (SIGHUP)."""
         old = self.process
         self.start()
         if old is not None:
