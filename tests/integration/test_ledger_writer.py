@@ -309,6 +309,8 @@ def test_a_database_failure_fails_the_whole_group_and_is_not_retried(
         outcomes = post_as_one_group(db, writer, requests, release)
     assert calls == [2]  # one attempt for the group, no entry posted again alone
     assert all(isinstance(o, OperationalError) for o in outcomes)
+    assert outcomes[0] is not outcomes[1]  # each caller raises an object of its own
+    assert all(str(o) == str(outcomes[0]) for o in outcomes)
     assert balances(db, "")["a"] == 0
 
 

@@ -28,6 +28,7 @@ after the commit, since a second ``BEGIN IMMEDIATE`` would only poll the busy ha
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -69,6 +70,21 @@ class _Ticket:
             raise self.error
         assert self.posted is not None
         return self.posted
+
+
+def _own_copy(error: Exception) -> Exception:
+    """``error`` again, as an object of its own for one caller: each caller's thread raises
+    it, and raising one object in several threads at once tangles its traceback. The copy
+    has the same type, arguments and cause, and the original traceback; an error that will
+    not copy is shared."""
+    try:
+        copied = copy.copy(error)
+    except Exception:  # an exception class whose arguments do not rebuild it
+        return error
+    if type(copied) is not type(error) or copied.args != error.args:
+        return error
+    copied.__cause__, copied.__context__ = error.__cause__, error.__context__
+    return copied.with_traceback(error.__traceback__)
 
 
 class LedgerWriter:
@@ -146,7 +162,7 @@ class LedgerWriter:
                 self._commit_one_by_one(group)
         except Exception as failure:  # the database's: the group's outcome is unknown
             for ticket in group:
-                ticket.error = failure
+                ticket.error = _own_copy(failure)
         except BaseException:  # this thread is interrupted: the others hear of it
             for ticket in group:
                 if ticket.error is None and ticket.posted is None:
