@@ -160,7 +160,7 @@ async def write_context(
         Header(
             alias=KEY_HEADER,
             min_length=1,
-            max_length=120,
+            max_length=keys.MAX_LENGTH,
             pattern=r"^[\x21-\x7e]+$",
             description="Retry-safe key (1–120 visible ASCII characters): a retry with the"
             " same key and body returns the first response; another body is a 409.",

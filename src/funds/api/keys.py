@@ -26,6 +26,8 @@ from fastapi import Request
 from funds.api.users import Alongside
 from funds.driver_sql import DriverStatement
 
+MAX_LENGTH = 120
+"""The longest ``Idempotency-Key`` accepted (the header's own limit, checked here too)."""
 _USER = "(SELECT id FROM api_user WHERE token_hash = ?)"
 """The token's user, revoked or not: whether it may act is the token look-up's to say (a
 revocation committed between the statements must not lose the key's lock or its response)."""
@@ -48,7 +50,7 @@ class Looked:
 def well_formed(key: str) -> bool:
     """Tell whether the route accepts ``key``: 1–120 visible ASCII characters, as the
     ``Idempotency-Key`` header of :func:`funds.api.idempotency.write_context` requires."""
-    return 0 < len(key) <= 120 and all("\x21" <= c <= "\x7e" for c in key)
+    return 0 < len(key) <= MAX_LENGTH and all("\x21" <= c <= "\x7e" for c in key)
 
 
 def statements(dialect: str, key: str) -> Alongside:
