@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from funds.money import format_wan, format_wan_exact
 from funds.policy import ProgrammeRules, rules_for
 
 PROGRAMMES = ("advanced_cluster", "service_zone", "county_cluster")
@@ -46,6 +47,55 @@ def schedule_problem(programme: str, schedule: tuple[int, ...]) -> str | None:
     return (
         f"a {rules.name_zh} is paid in stages by its assessment results (分步到位{cited}):"
         f" give at least {rules.min_stages} years with a share, not {list(schedule)}"
+    )
+
+
+def amount_problem(
+    programme: str, tier: str, amount_min: int, amount_max: int
+) -> tuple[str, str] | None:
+    """Say which field breaks the programme's fixed amounts and why, or return ``None``.
+
+    An advanced-cluster award is 1000万 for a national or world cluster and 500万 for a
+    provincial one (ADV-OPINION §二十一): its candidate asks for exactly its tier's amount
+    (any tier's, when it names none), never a range or another sum.
+    """
+    rules = programme_rules(programme)
+    if rules is None or not rules.tiers:
+        return None
+    clause = rules.clause("amount")
+    cited = f" ({clause.cite()})" if clause else ""
+    tiers = ", ".join(f"{name} {format_wan(amount)}元" for name, amount in rules.tiers.items())
+    if tier and tier not in rules.tiers:
+        return "tier", f"a {rules.name_zh}'s tier is one of {tiers}{cited}; not {tier!r}"
+    allowed = {rules.tiers[tier]} if tier else set(rules.tiers.values())
+    if amount_min == amount_max and amount_min in allowed:
+        return None
+    asked = format_wan_exact(amount_min)
+    if amount_max != amount_min:
+        asked = f"a range {asked}元–{format_wan_exact(amount_max)}"
+    what = (
+        f"a {tier} {rules.name_zh} is {format_wan(rules.tiers[tier])}元"
+        if tier
+        else (f"a {rules.name_zh} is {tiers}")
+    )
+    return "amount", f"{what}{cited}, not {asked}元"
+
+
+def pass_through_problem(programme: str, pct: float | None) -> str | None:
+    """Say why a candidate that plans to pass on ``pct`` % cannot be funded, or ``None``.
+
+    A zone passes at least 80 % of its grant on to enterprises (ZONE-GUIDE 评估管理), each
+    zone on its own: a zone that plans less is ineligible whatever the others plan.
+    """
+    rules = programme_rules(programme)
+    least = None if rules is None else rules.min_pass_through_percent
+    if rules is None or least is None or pct is None or pct >= least:
+        return None
+    clause = rules.clause("pass_through")
+    cited = f" ({clause.cite()})" if clause else ""
+    return (
+        f"plans to pass on {pct:g} % to enterprises; a {rules.name_zh} must pass on at least"
+        f" {least} %{cited}"
     )
 
 
@@ -122,6 +172,10 @@ class Candidate:
     def __post_init__(self) -> None:
         if not self.schedule:
             object.__setattr__(self, "schedule", default_schedule(self.programme))
+        short = pass_through_problem(self.programme, self.pass_through_pct)
+        if short is not None and self.eligible:  # the text's floor, not a planner's choice
+            object.__setattr__(self, "eligible", False)
+            object.__setattr__(self, "ineligible_reason", short)
 
     @property
     def fixed(self) -> bool:

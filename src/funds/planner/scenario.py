@@ -30,6 +30,7 @@ from funds.planner.inputs import (
     Policy,
     Settings,
     ShareBound,
+    amount_problem,
     default_schedule,
     schedule_problem,
 )
@@ -308,6 +309,10 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
         amount_max = _money(merged, "amount_max", where)
     if not 0 < amount_min <= amount_max:
         raise ScenarioInvalid(f"{where}.amount_min", "need 0 < amount_min ≤ amount_max")
+    tier = _str(merged, "tier", f"{where}.tier", default="")
+    problem = amount_problem(programme, tier, amount_min, amount_max)
+    if problem is not None:
+        raise ScenarioInvalid(f"{where}.{problem[0]}", problem[1])
     return Candidate(
         id=_str(row, "id", f"{where}.id"),
         name=_str(row, "name", f"{where}.name", default=str(row.get("id", ""))),
@@ -319,7 +324,7 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
         amount_min=amount_min,
         amount_max=amount_max,
         schedule=_schedule(merged, where, programme),
-        tier=_str(merged, "tier", f"{where}.tier", default=""),
+        tier=tier,
         county=_str(merged, "county", f"{where}.county", default=""),
         earliest_start=_opt_int(merged, "earliest_start", where),
         latest_start=_opt_int(merged, "latest_start", where),

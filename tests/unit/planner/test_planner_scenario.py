@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from funds.money import parse_fen
 from funds.planner.errors import ScenarioInvalid
+from funds.planner.run import plan
 from funds.planner.scenario import inputs_from_dict, inputs_to_dict, load_scenario
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "scenarios" / "anhui_2026_2030.toml"
@@ -77,3 +79,82 @@ def test_the_example_scenario_covers_the_sixteen_cities() -> None:
         "service_zone",
         "county_cluster",
     }
+
+
+# -- the programmes' fixed amounts and floors (the policy texts) -----------------------
+
+
+def advanced(**fields: Any) -> dict[str, Any]:
+    body = minimal()
+    body["candidates"][0] |= fields
+    return body
+
+
+@pytest.mark.parametrize(
+    ("tier", "amount"),
+    [("provincial", "500万"), ("national", "1000万"), ("world", "1000万"), ("", "500万")],
+)
+def test_an_advanced_cluster_asks_for_its_tier_amount(tier: str, amount: str) -> None:
+    # ADV-OPINION §二十一: 国家级、世界级先进制造业集群1000万元、省级先进制造业集群500万元
+    candidate = inputs_from_dict(advanced(tier=tier, amount=amount)).candidates[0]
+    assert candidate.amount_min == candidate.amount_max == parse_fen(amount)
+
+
+@pytest.mark.parametrize(
+    ("fields", "where", "says"),
+    [
+        ({"tier": "provincial", "amount": "800万"}, "amount", "500.00万元.*not 800.00万元"),
+        ({"tier": "national", "amount": "500万"}, "amount", "1,000.00万元.*not 500.00万元"),
+        ({"amount": "750万"}, "amount", "provincial 500.00万元"),
+        ({"tier": "city", "amount": "500万"}, "tier", "not 'city'"),
+    ],
+)
+def test_any_other_advanced_cluster_amount_is_refused_citing_the_clause(
+    fields: dict[str, str], where: str, says: str
+) -> None:
+    with pytest.raises(ScenarioInvalid, match=rf"candidates\[0\]\.{where}: .*{says}") as caught:
+        inputs_from_dict(advanced(**fields))
+    assert "ADV-OPINION §二十一" in str(caught.value)
+
+
+def test_an_advanced_cluster_range_is_refused() -> None:
+    body = minimal()
+    body["candidates"][0] = {k: v for k, v in body["candidates"][0].items() if k != "amount"} | {
+        "amount_min": "500万",
+        "amount_max": "1000万",
+    }
+    with pytest.raises(ScenarioInvalid, match=r"candidates\[0\]\.amount: .*a range"):
+        inputs_from_dict(body)
+
+
+def zone(pct: float, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"Z{pct:g}",
+        "programme": "service_zone",
+        "fund": "mfg",
+        "city": "芜湖市",
+        "industry": "服务型制造",
+        "score": 90,
+        "amount_min": "200万",
+        "amount_max": "400万",
+        "schedule": [50, 50],  # zone stages end by 2027-12-31 (ZONE-GUIDE 附则)
+        "pass_through_pct": pct,
+    } | fields
+
+
+def test_a_zone_planning_under_80_percent_is_ineligible_whatever_the_others_plan() -> None:
+    # ZONE-GUIDE 评估管理: 创建主体应将不低于80%奖补资金下达企业 — each zone, not on average
+    inputs = inputs_from_dict(minimal(candidates=[zone(60, eligible=True), zone(100), zone(80)]))
+    low, full, floor = inputs.candidates
+    assert not low.eligible
+    assert "60 %" in low.ineligible_reason and "at least 80 %" in low.ineligible_reason
+    assert "ZONE-GUIDE 评估管理" in low.ineligible_reason
+    assert full.eligible and floor.eligible
+
+
+def test_the_planner_never_funds_a_zone_under_80_percent() -> None:
+    budgets = [{"fund": "mfg", "year": y, "budget": "1000万"} for y in (2026, 2027)]
+    inputs = inputs_from_dict(minimal(budgets=budgets, candidates=[zone(79.5), zone(85, score=10)]))
+    result = plan(inputs)
+    assert result.plan is not None
+    assert {a.candidate for a in result.plan.awards} == {"Z85"}
