@@ -284,6 +284,8 @@ ADVANCED_CLUSTER = ProgrammeRules(
         "staged": "adv-staged",
         "gate": "adv-annual-assessment",
         "revocation": "adv-revocation",
+        "exit": "adv-revocation",
+        "grades": "adv-annual-assessment",
         "budget": "budget-limit",
         "use": "adv-amounts",
     },
@@ -342,6 +344,8 @@ COUNTY_CLUSTER = ProgrammeRules(
         "report": "county-annual-report",
         "budget": "budget-limit",
         "gate": "county-validity",
+        "exit": "county-validity",
+        "grades": "county-validity",
     },
 )
 

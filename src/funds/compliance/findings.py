@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from funds.policy import CLAUSES, Programme
+from funds.policy import CLAUSES, Programme, rules_for
 
 if TYPE_CHECKING:
     from funds.compliance.snapshot import AwardView, Snapshot
@@ -70,6 +70,7 @@ class Finding:
 
 
 Check = Callable[["Snapshot"], list[Finding]]
+_PROGRAMME_VALUES = frozenset(p.value for p in Programme)
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,22 @@ class Rule:
     check: Check
     warning_only: bool = False
     """Ship a new rule in warning-only mode; officers can switch it (``funds alerts mode``)."""
+    programme_clause: str | None = None
+    """The rule's name in each programme's ``ProgrammeRules.clauses`` (``"gate"``, ``"exit"``):
+    a finding about an award cites its own programme's clause there, and :attr:`clause`
+    where the programme has none."""
 
     def cite(self) -> str:
         """The clause as shown to officers, or ``bookkeeping`` for the double-entry rules."""
         return CLAUSES[self.clause].cite() if self.clause else "bookkeeping (DOMAIN.md)"
+
+    def clause_for(self, programme: str) -> str | None:
+        """The key in :data:`CLAUSES` that a finding about a ``programme`` award cites."""
+        if self.programme_clause and programme in _PROGRAMME_VALUES:
+            own = rules_for(programme).clauses.get(self.programme_clause)
+            if own:
+                return own
+        return self.clause
 
 
 def award_finding(

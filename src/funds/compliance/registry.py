@@ -28,13 +28,16 @@ RULES: tuple[Rule, ...] = (
     Rule("pass-through-80", "下达企业资金不低于80%", "Pass-through at least 80 % of money received",
          R, ZONE, "zone-pass-through", rules_money.pass_through_80),
     Rule("stage-without-gate", "未达拨付条件即拨付", "Stage paid without its gate",
-         R, ALL, "adv-amounts", rules_lifecycle.stage_without_gate),
+         R, ALL, "adv-annual-assessment", rules_lifecycle.stage_without_gate,
+         programme_clause="gate"),
     Rule("paid-after-exit", "退出或撤销后仍拨付", "Stage paid to an exited or revoked recipient",
-         R, ALL, "zone-exit-recovery", rules_lifecycle.paid_after_exit),
+         R, ALL, "zone-exit-recovery", rules_lifecycle.paid_after_exit,
+         programme_clause="exit"),
     Rule("rectification-due", "整改期限临近或逾期未复评", "Rectification due or overdue",
          OR, ZONE, "zone-rectification", rules_lifecycle.rectification_due),
     Rule("assessment-missing", "年度考核结果缺失", "Assessment missing after its deadline",
-         R, ALL, "zone-grades", rules_lifecycle.assessment_missing),
+         R, ALL, "zone-grades", rules_lifecycle.assessment_missing,
+         programme_clause="grades"),
     Rule("consecutive-failures", "连续两年考核未通过未处理",
          "Two consecutive failed cluster assessments not acted on",
          R, ADV, "adv-revocation", rules_lifecycle.consecutive_failures),
@@ -48,7 +51,8 @@ RULES: tuple[Rule, ...] = (
          OR, COUNTY, "county-validity", rules_lifecycle.county_recognition_expiry),
     Rule("fund-year-budget", "年度拨付或承诺超出预算",
          "Fund-year payments or commitments above its budget",
-         R, ALL, "budget-limit", rules_money.fund_year_budget),
+         R, ALL, "budget-limit", rules_money.fund_year_budget,
+         programme_clause="budget"),
     Rule("paid-above-awarded", "拨付超过奖补总额", "Paid above the amount awarded",
          R, ALL, None, rules_money.paid_above_awarded),
     Rule("used-above-received", "下达与自用超过到位资金", "Passed on plus spent above money held",
@@ -56,7 +60,8 @@ RULES: tuple[Rule, ...] = (
     Rule("recovered-above-due", "收回超过应收", "Recovered above what is due",
          R, ALL, None, rules_money.recovered_above_due),
     Rule("recovery-overdue", "应收回资金逾期未收回", "Recovery outstanding past its due date",
-         R, ALL, "zone-exit-recovery", rules_money.recovery_overdue),
+         R, ALL, "zone-exit-recovery", rules_money.recovery_overdue,
+         programme_clause="exit"),
     Rule("zone-stage-after-validity", "分期计划超出导则有效期(2027-12-31)",
          "Zone stage planned after 2027-12-31",
          R, ZONE, "zone-validity", rules_lifecycle.zone_stage_after_validity),
@@ -126,6 +131,11 @@ def _failure(rule: Rule, error: Exception) -> Finding:
     )
 
 
+def _short(key: str | None) -> str:
+    clause = CLAUSES[key] if key else None
+    return f"{clause.source} {clause.article} (`{clause.file}`)" if clause else "bookkeeping"
+
+
 def catalogue_markdown() -> str:
     """The rule catalogue as a Markdown table (``docs/compliance.md`` embeds it verbatim)."""
     lines = [
@@ -134,8 +144,11 @@ def catalogue_markdown() -> str:
     ]
     for rule in RULES:
         programmes = ", ".join(p.value for p in rule.programmes)
-        clause = CLAUSES[rule.clause] if rule.clause else None
-        cited = f"{clause.source} {clause.article} (`{clause.file}`)" if clause else "bookkeeping"
+        cites = {p.value: _short(rule.clause_for(p.value)) for p in rule.programmes}
+        if len(set(cites.values())) == 1:
+            cited = next(iter(cites.values()))
+        else:  # each programme's own clause (Rule.programme_clause)
+            cited = "; ".join(f"{programme}: {text}" for programme, text in cites.items())
         lines.append(
             f"| `{rule.id}` | {rule.title_zh} | {rule.title_en} | {rule.severity.value}"
             f" | {programmes} | {cited} |"

@@ -42,7 +42,7 @@ from funds.db import table_of
 from funds.grants import models as g
 from funds.ledger import Ledger
 from funds.money import to_yuan_string
-from funds.policy import CLAUSES
+from funds.policy import CLAUSES, Programme
 
 ALERTS, EVENTS, OUTBOX = table_of(Alert), table_of(AlertEvent), table_of(OutboxEvent)
 CATALOGUE_VERSION = "1"
@@ -431,20 +431,27 @@ def _alert_values(finding: Finding, now: datetime, as_of: date) -> list[Any]:
         finding.award,
         finding.message,
         finding.action,
-        _clause(finding.rule),
+        _clause(finding.rule, finding.programme),
         _SORTED_JSON(dict(finding.amounts)),
         now,
         as_of,
     ]
 
 
+def _cited(key: str | None) -> str:
+    return CLAUSES[key].cite() if key else "bookkeeping"
+
+
 _CLAUSES = {
-    rule.id: CLAUSES[rule.clause].cite() if rule.clause else "bookkeeping" for rule in RULES
+    (rule.id, programme): _cited(rule.clause_for(programme))
+    for rule in RULES
+    for programme in ("", *(p.value for p in Programme))
 }
+"""What a finding cites, by rule and the programme of its award (``""``: none)."""
 
 
-def _clause(rule_id: str) -> str:
-    return _CLAUSES.get(rule_id, "")
+def _clause(rule_id: str, programme: str) -> str:
+    return _CLAUSES.get((rule_id, programme)) or _CLAUSES.get((rule_id, ""), "")
 
 
 def _outbox(
@@ -477,7 +484,7 @@ def _payload(
         "recipient": finding.recipient,
         "message": finding.message,
         "action": finding.action,
-        "clause": _clause(finding.rule),
+        "clause": _clause(finding.rule, finding.programme),
         "amounts": {k: to_yuan_string(v) for k, v in amounts.items()},
         "as_of": as_of,
         "at": at,

@@ -139,7 +139,7 @@ def grant_award(
     if session.exec(select(Award).where(Award.code == code)).first() is not None:
         raise Duplicate(f"award {code} already exists", award=code)
     ledger = Ledger(session)
-    _check_budget(ledger, fund, plans)
+    _check_budget(ledger, fund, plans, rules.clauses.get("budget"))
     legs: list[Leg] = []
     for seq, plan in enumerate(plans, start=1):
         target = accounts.committed(fund, plan.year, code, seq)
@@ -262,7 +262,7 @@ def _check_stages(
             )
 
 
-def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
+def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan], clause: str | None) -> None:
     needed: dict[int, int] = defaultdict(int)
     for plan in plans:
         needed[plan.year] += plan.amount
@@ -274,7 +274,7 @@ def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan]) -> None:
                 "budget-not-overdrawn",
                 f"{fund} {year}: available budget {format_yuan(have)} 元 cannot carry"
                 f" {format_yuan(amount)} 元; short by {format_yuan(amount - have)} 元",
-                clause="budget-limit",
+                clause=clause,
                 fund=fund,
                 year=year,
                 available=have,
@@ -395,7 +395,7 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
         raise RuleBreach(
             "stage-not-cancelled",
             f"stage {name} was {stage.status} on {stage.closed_on}: {stage.note}",
-            clause=rules.clauses.get("gate"),
+            clause=rules.clauses.get("exit" if stage.status == "cancelled" else "gate"),
         )
     if on < award.granted_on:
         raise GateNotMet(

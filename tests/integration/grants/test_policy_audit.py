@@ -22,7 +22,16 @@ from funds.compliance.rules_lifecycle import (
 from funds.errors import InvalidInput
 from funds.grants.errors import BudgetShortfall, RuleBreach
 from funds.grants.models import Award
-from funds.policy import WAN, YI, CountyClusterFacts, ExitReason, Grade, Programme, canonical
+from funds.policy import (
+    CLAUSES,
+    WAN,
+    YI,
+    CountyClusterFacts,
+    ExitReason,
+    Grade,
+    Programme,
+    canonical,
+)
 
 
 @pytest.fixture
@@ -359,3 +368,33 @@ def test_a_year_budget_carries_a_stage_of_exactly_its_size_and_not_one_fen_more(
             books, fund_code=FUND, year=2030, amount=600 * WAN - 1, reason="cut", actor="f"
         )
     assert cut.value.rule == "budget-not-below-commitments"
+
+
+# -- each programme's refusal cites its own text -----------------------------------------
+# The budget a grant is charged to: ADV-MEASURES 第十二条 for a cluster award, ZONE-GUIDE
+# 评估管理 (根据考核评价结果和年度资金预算规模分步到位) for a zone grant.
+
+
+@pytest.mark.parametrize(
+    ("programme", "clause"),
+    [(Programme.SERVICE_ZONE, "zone-staged"), (Programme.ADVANCED_CLUSTER, "budget-limit")],
+)
+def test_a_budget_shortfall_cites_the_programmes_own_clause(
+    books: Session, programme: Programme, clause: str
+) -> None:
+    grants.set_budget(books, fund_code=FUND, year=2026, amount=100 * WAN, reason="x", actor="f")
+    grants.set_budget(books, fund_code=FUND, year=2027, amount=100 * WAN, reason="x", actor="f")
+    with pytest.raises(BudgetShortfall) as info:
+        grants.grant_award(
+            books,
+            programme=programme,
+            recipient="HF-GX" if programme is Programme.SERVICE_ZONE else "WH-CL",
+            fund=FUND,
+            amount=500 * WAN,
+            tier="provincial" if programme is Programme.ADVANCED_CLUSTER else "",
+            granted_on=date(2026, 3, 1),
+            stages=[grants.StagePlan(2026, 200 * WAN), grants.StagePlan(2027, 300 * WAN)],
+            actor="finance-a",
+        )
+    assert info.value.rule == "budget-not-overdrawn"
+    assert info.value.clause == CLAUSES[clause].cite()

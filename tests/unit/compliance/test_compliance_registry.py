@@ -6,8 +6,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from funds.compliance.findings import Finding, Rule, Severity
-from funds.compliance.registry import RULES, catalogue_markdown, evaluate
+from funds.compliance.registry import RULES, catalogue_markdown, evaluate, rule_by_id
 from funds.compliance.snapshot import AwardView, Snapshot, StageView, UseTotals, UseView
 from funds.policy import CLAUSES, WAN, Programme
 
@@ -81,3 +83,22 @@ def test_a_rule_shipped_warning_only_is_marked_without_a_switch() -> None:
 def test_the_documented_catalogue_matches_the_registry() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert catalogue_markdown() in text, "regenerate the table in docs/compliance.md"
+
+
+@pytest.mark.parametrize(
+    ("rule", "programme", "clause"),
+    [
+        ("stage-without-gate", "advanced_cluster", "adv-annual-assessment"),
+        ("stage-without-gate", "service_zone", "zone-staged"),
+        ("stage-without-gate", "county_cluster", "county-validity"),
+        ("paid-after-exit", "advanced_cluster", "adv-revocation"),
+        ("paid-after-exit", "service_zone", "zone-exit-recovery"),
+        ("assessment-missing", "advanced_cluster", "adv-annual-assessment"),
+        ("assessment-missing", "service_zone", "zone-grades"),
+        ("fund-year-budget", "service_zone", "zone-staged"),
+        ("fund-year-budget", "", "budget-limit"),  # a fund-year finding names no programme
+        ("pass-through-80", "service_zone", "zone-pass-through"),
+    ],
+)
+def test_a_finding_cites_its_own_programmes_clause(rule: str, programme: str, clause: str) -> None:
+    assert rule_by_id(rule).clause_for(programme) == clause
