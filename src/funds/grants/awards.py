@@ -401,6 +401,15 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
         raise GateNotMet(
             "gate-recognition", f"stage {name} cannot be paid before the award ({award.granted_on})"
         )
+    if on.year < stage.year:  # 年度资金预算: a stage is paid from its own year's budget
+        raise GateNotMet(
+            "gate-budget-year",
+            f"stage {name} is planned in the {stage.year} budget;"
+            f" it cannot be paid before {stage.year}-01-01 (asked for {on})",
+            clause=rules.clauses.get("budget"),
+            stage=name,
+            year=stage.year,
+        )
     if award.recognition_expires is not None and on > award.recognition_expires:
         raise GateNotMet(
             "gate-recognition-valid",

@@ -20,7 +20,7 @@ from funds.compliance.rules_lifecycle import (
     zone_quarterly_report,
 )
 from funds.errors import InvalidInput
-from funds.grants.errors import BudgetShortfall, RuleBreach
+from funds.grants.errors import BudgetShortfall, GateNotMet, RuleBreach
 from funds.grants.models import Award
 from funds.policy import (
     CLAUSES,
@@ -398,3 +398,25 @@ def test_a_budget_shortfall_cites_the_programmes_own_clause(
         )
     assert info.value.rule == "budget-not-overdrawn"
     assert info.value.clause == CLAUSES[clause].cite()
+
+
+# ADV-MEASURES 第十二条: 根据考核评价结果和年度资金预算规模分步到位 — a stage is paid from its
+# own year's budget, so never before that year begins, even when its gate (the recognition)
+# is already met.
+def test_a_stage_is_not_paid_before_the_year_of_its_budget(books: Session) -> None:
+    award = grants.grant_award(
+        books,
+        programme=Programme.ADVANCED_CLUSTER,
+        recipient="WH-CL",
+        fund=FUND,
+        tier="provincial",
+        granted_on=date(2025, 3, 1),
+        stages=[grants.StagePlan(2026, 200 * WAN), grants.StagePlan(2027, 300 * WAN)],
+        actor="finance-a",
+    )
+    with pytest.raises(GateNotMet, match=r"2026 budget.*before 2026-01-01") as info:
+        release(books, award.code, 1, date(2025, 12, 31))
+    assert info.value.rule == "gate-budget-year"
+    assert grants.award_statement(books, award.code).paid == 0
+    release(books, award.code, 1, date(2026, 1, 1))
+    assert grants.award_statement(books, award.code).paid == 200 * WAN
