@@ -112,18 +112,37 @@ def zone_paid_in_one_year(
 
 
 def cluster_award(
-    session: Session, *, tier: str = "provincial", granted_on: date = date(2025, 3, 1)
+    session: Session,
+    *,
+    tier: str = "provincial",
+    granted_on: date = date(2025, 3, 1),
+    recipient: str = "WH-CL",
 ) -> Award:
-    """An advanced-cluster award to the 芜湖 cluster."""
+    """An advanced-cluster award to the 芜湖 cluster (or another ``recipient``)."""
     return grants.grant_award(
         session,
         programme=Programme.ADVANCED_CLUSTER,
-        recipient="WH-CL",
+        recipient=recipient,
         fund=FUND,
         tier=tier,
         granted_on=granted_on,
         actor="finance-a",
     )
+
+
+def another_cluster(session: Session, code: str = "HF-CL") -> str:
+    """Add a second cluster recipient (合肥) and return its code: an advanced-cluster award is
+    given once a recognition (新认定, ADV-OPINION §二十一), so a second award needs one."""
+    grants.add_recipient(
+        session,
+        actor="财务处-张",
+        code=code,
+        name=f"合肥{code}集群",
+        kind="cluster",
+        city="合肥市",
+        county="蜀山区",
+    )
+    return code
 
 
 def release(session: Session, award: str, seq: int, on: date) -> None:

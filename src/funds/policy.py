@@ -279,8 +279,10 @@ ADVANCED_CLUSTER = ProgrammeRules(
     failed_stage=FailedStagePolicy.FORFEIT,
     revoke_after_consecutive_failures=2,
     recover_on=frozenset({ExitReason.FRAUD}),
+    recipient_kinds=("cluster",),  # 给予新认定的……先进制造业集群 (§二十一)
     clauses={
         "amount": "adv-amounts",
+        "creator": "adv-amounts",
         "staged": "adv-staged",
         "gate": "adv-annual-assessment",
         "revocation": "adv-revocation",
@@ -337,7 +339,10 @@ COUNTY_CLUSTER = ProgrammeRules(
     recover_on=frozenset({ExitReason.FRAUD}),
     annual_report_due=(3, 30),
     recognition_years=3,
+    # 定位在县（市、区）区划范围内 (附件4 第二条)
+    recipient_kinds=("cluster", "county", "district"),
     clauses={
+        "creator": "county-criteria",
         "criteria": "county-criteria",
         "use": "county-funding",
         "validity": "county-validity",

@@ -33,7 +33,7 @@ from funds.grants.common import (
     stage_of,
 )
 from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChecker, RuleBreach
-from funds.grants.models import Assessment, Award, Stage
+from funds.grants.models import Assessment, Award, Recipient, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_wan, format_yuan
 from funds.policy import (
@@ -130,6 +130,8 @@ def grant_award(
             clause=rules.clauses.get("creator"),
             recipient=recipient,
         )
+    if rules.tiers:
+        _check_new_recognition(session, rules, holder, tier)
     source = fund_by_code(session, fund)
     if code is not None and not _CODE.fullmatch(code):
         raise InvalidInput(
@@ -262,6 +264,38 @@ def _check_stages(
             )
 
 
+def _check_new_recognition(
+    session: Session, rules: ProgrammeRules, holder: Recipient, tier: str
+) -> None:
+    """Refuse a second award for a recognition the recipient was already awarded for.
+
+    The award is given to a newly recognised cluster (给予新认定的……集群, ADV-OPINION §二十一),
+    once: a cluster that holds an award of this programme that was not revoked gets another
+    only when it is recognised at a tier of a larger amount (a provincial cluster recognised
+    national or world), never again at the same tier or a lower one.
+    """
+    held = session.exec(
+        select(Award).where(
+            Award.recipient_id == holder.id,
+            Award.programme == str(rules.programme),
+            Award.status != "revoked",
+        )
+    ).all()
+    wanted = rules.tiers[tier]
+    for earlier in held:
+        if rules.tiers.get(earlier.tier, 0) >= wanted:
+            raise RuleBreach(
+                "award-once-per-recognition",
+                f"{holder.name} already holds {earlier.code} ({earlier.tier},"
+                f" {format_yuan(earlier.amount)} 元, granted {earlier.granted_on}); a"
+                f" {rules.name_zh} is given once, on a new recognition (新认定), and again only"
+                " for a tier of a larger amount",
+                clause=rules.clauses.get("amount"),
+                recipient=holder.code,
+                award=earlier.code,
+            )
+
+
 def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan], clause: str | None) -> None:
     needed: dict[int, int] = defaultdict(int)
     for plan in plans:
@@ -284,7 +318,13 @@ def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan], clause: str
 
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
-_KIND_ZH = {"local_zone": " (省级以下开发区)", "cluster": " (产业集群)"}
+_KIND_ZH = {
+    "local_zone": " (省级以下开发区)",
+    "development_zone": " (省级以上开发区)",
+    "cluster": " (产业集群)",
+    "county": " (县)",
+    "district": " (区)",
+}
 """How a refusal names a recipient kind that a programme does not admit."""
 
 

@@ -420,3 +420,46 @@ def test_a_stage_is_not_paid_before_the_year_of_its_budget(books: Session) -> No
     assert grants.award_statement(books, award.code).paid == 0
     release(books, award.code, 1, date(2026, 1, 1))
     assert grants.award_statement(books, award.code).paid == 200 * WAN
+
+
+# ADV-OPINION §二十一: 给予新认定的国家级、世界级先进制造业集群1000万元、
+# 省级先进制造业集群500万元补助
+# — to a cluster, on its new recognition: once at a tier, again only for a tier of a larger sum.
+def test_an_advanced_cluster_award_goes_to_a_cluster_once_per_recognition(books: Session) -> None:
+    first = cluster_award(books, tier="provincial")
+    with pytest.raises(RuleBreach, match=f"already holds {first.code}") as again:
+        cluster_award(books, tier="provincial", granted_on=date(2026, 3, 1))
+    assert again.value.rule == "award-once-per-recognition"
+    assert again.value.clause is not None
+    assert "§二十一" in again.value.clause
+    upgraded = cluster_award(books, tier="national", granted_on=date(2026, 3, 1))
+    assert upgraded.amount == 1000 * WAN
+    with pytest.raises(RuleBreach, match=f"already holds {upgraded.code}"):
+        cluster_award(books, tier="world", granted_on=date(2027, 3, 1))
+    with pytest.raises(RuleBreach, match="is a development_zone") as zone:
+        cluster_award(books, tier="provincial", recipient="HF-GX")
+    assert zone.value.rule == "eligible-recipient"
+
+
+# COUNTY-PLAN 附件4 第二条: 县域制造业特色产业集群……定位在县（市、区）区划范围内
+def test_a_county_cluster_is_funded_through_a_cluster_county_or_district_only(
+    books: Session,
+) -> None:
+    with pytest.raises(RuleBreach, match="is a development_zone") as info:
+        grants.grant_award(
+            books,
+            programme=Programme.COUNTY_CLUSTER,
+            recipient="HF-GX",
+            fund=FUND,
+            amount=200 * WAN,
+            granted_on=date(2025, 3, 1),
+            stages=[grants.StagePlan(2025, 200 * WAN)],
+            county=CountyClusterFacts(
+                revenue=120 * YI,
+                leading_enterprises=1,
+                quality_enterprises=60,
+                rd_intensity_percent=Decimal("2.5"),
+            ),
+            actor="finance-a",
+        )
+    assert info.value.rule == "eligible-recipient"

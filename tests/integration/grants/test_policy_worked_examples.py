@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from factories import FUND, cluster_award, credit_code, release, world, zone_award
+from factories import FUND, another_cluster, cluster_award, credit_code, release, world, zone_award
 from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, BudgetShortfall, GateNotMet, MakerChecker, RuleBreach
@@ -29,7 +29,7 @@ def statement(session: Session, code: str, as_of: date | None = None) -> grants.
 def test_advanced_cluster_awards_are_1000_wan_national_and_500_wan_provincial(
     books: Session,
 ) -> None:
-    national = cluster_award(books, tier="national")
+    national = cluster_award(books, tier="national", recipient=another_cluster(books))
     provincial = cluster_award(books, tier="provincial")
     assert national.amount == 1000 * WAN
     assert provincial.amount == 500 * WAN
@@ -55,7 +55,7 @@ def test_advanced_cluster_awards_are_1000_wan_national_and_500_wan_provincial(
 
 def test_award_codes_are_public_and_sequential(books: Session) -> None:
     assert cluster_award(books).code == "ADV-2025-0001"
-    assert cluster_award(books).code == "ADV-2025-0002"
+    assert cluster_award(books, recipient=another_cluster(books)).code == "ADV-2025-0002"
     assert zone_award(books).code == "ZONE-2025-0001"
 
 
