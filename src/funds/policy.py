@@ -245,6 +245,11 @@ class ProgrammeRules:
     annual_report_due: tuple[int, int] | None = None
     """(month, day) by which last year's annual report is due."""
     recognition_years: int | None = None
+    review_opens_days: int = 90
+    """Days before a recognition expires from which its review (复核) may be recorded: the text
+    reviews each period once it is over (每次有效期满后, COUNTY-PLAN 附件4 第六条); a review may
+    be held in the period's last days so that a passing cluster is not left unrecognised,
+    never earlier (setting; the expiry alert warns over the same 90 days)."""
     recipient_kinds: tuple[str, ...] = ()
     """Kinds of recipient the programme may award (empty: any)."""
     valid_until: date | None = None

@@ -512,6 +512,15 @@ def review_recognition(
             f" {on} belongs to the period before, which was already reviewed",
             clause=rules.clauses.get("validity"),
         )
+    opens = found.recognition_expires - timedelta(days=rules.review_opens_days)
+    if on < opens:
+        raise RuleBreach(
+            "review-at-period-end",
+            f"{award} is recognised until {found.recognition_expires}; its review (复核) comes"
+            f" when the period is over (每次有效期满后), recorded from {opens} on, not {on}",
+            clause=rules.clauses.get("validity"),
+            expires=found.recognition_expires.isoformat(),
+        )
     if not passed:
         return terminate(
             session, award=award, reason=ExitReason.EXPIRED, on=on, actor=actor, note="复核未通过"

@@ -463,3 +463,20 @@ def test_a_county_cluster_is_funded_through_a_cluster_county_or_district_only(
             actor="finance-a",
         )
     assert info.value.rule == "eligible-recipient"
+
+
+# COUNTY-PLAN 附件4 第六条: 每次有效期满后，由省工业和信息化厅组织开展复核工作 — the review
+# comes at the end of the period (from 90 days before it expires, a setting), never a year
+# into it, where a pass would stretch the recognition to six years.
+def test_a_recognition_is_reviewed_at_the_end_of_its_period_not_early(books: Session) -> None:
+    code = county_award(books)  # granted 2025-03-01, valid to 2028-03-01
+    with pytest.raises(RuleBreach, match="from 2027-12-02 on, not 2026-04-01") as early:
+        grants.review_recognition(books, award=code, passed=True, on=date(2026, 4, 1), actor="p")
+    assert early.value.rule == "review-at-period-end"
+    with pytest.raises(RuleBreach, match="from 2027-12-02 on, not 2027-12-01"):
+        grants.review_recognition(books, award=code, passed=False, on=date(2027, 12, 1), actor="p")
+    assert grants.award_statement(books, code).status == "active"
+    done = grants.review_recognition(
+        books, award=code, passed=True, on=date(2027, 12, 2), actor="p"
+    )
+    assert "2031-03-01" in done[0].detail  # the early tries left the expiry alone
