@@ -240,6 +240,8 @@ class ProgrammeRules:
     revoke_after_consecutive_failures: int | None = None
     recover_on: frozenset[ExitReason] = frozenset()
     """Exit reasons on which the money already paid is recovered."""
+    exit_reasons: tuple[ExitReason, ...] = tuple(ExitReason)
+    """The reasons the programme's texts end an award for (others are refused)."""
     recovery_due_days: int = 90
     quarterly_report: bool = False
     annual_report_due: tuple[int, int] | None = None
@@ -284,6 +286,13 @@ ADVANCED_CLUSTER = ProgrammeRules(
     failed_stage=FailedStagePolicy.FORFEIT,
     revoke_after_consecutive_failures=2,
     recover_on=frozenset({ExitReason.FRAUD}),
+    # 连续两年未通过考核，或有弄虚作假、违反相关法律法规的 (第十四条); or it gives the title up
+    exit_reasons=(
+        ExitReason.CONSECUTIVE_FAILURES,
+        ExitReason.FRAUD,
+        ExitReason.ILLEGAL,
+        ExitReason.VOLUNTARY,
+    ),
     recipient_kinds=("cluster",),  # 给予新认定的……先进制造业集群 (§二十一)
     clauses={
         "amount": "adv-amounts",
@@ -314,6 +323,13 @@ SERVICE_ZONE = ProgrammeRules(
     failed_stage=FailedStagePolicy.DEFER,
     rectification_months=3,
     recover_on=frozenset(ExitReason),
+    # 整改后评估仍不合格的，退出集聚区创建 (评估管理); 退出 for fraud, breaking the law or by choice
+    exit_reasons=(
+        ExitReason.FAILED_RECTIFICATION,
+        ExitReason.FRAUD,
+        ExitReason.ILLEGAL,
+        ExitReason.VOLUNTARY,
+    ),
     quarterly_report=True,
     recipient_kinds=("county", "district", "development_zone"),
     valid_until=date(2027, 12, 31),
@@ -344,6 +360,8 @@ COUNTY_CLUSTER = ProgrammeRules(
     recover_on=frozenset({ExitReason.FRAUD}),
     annual_report_due=(3, 30),
     recognition_years=3,
+    # a review not passed ends the recognition (附件4 第六条); fraud, the law or by choice
+    exit_reasons=(ExitReason.EXPIRED, ExitReason.FRAUD, ExitReason.ILLEGAL, ExitReason.VOLUNTARY),
     # 定位在县（市、区）区划范围内 (附件4 第二条)
     recipient_kinds=("cluster", "county", "district"),
     clauses={

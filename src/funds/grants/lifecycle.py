@@ -45,7 +45,15 @@ from funds.grants.models import (
 from funds.grants.usage import paid_total
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_yuan
-from funds.policy import ExitReason, FailedStagePolicy, Gate, Grade, Programme, canonical
+from funds.policy import (
+    ExitReason,
+    FailedStagePolicy,
+    Gate,
+    Grade,
+    Programme,
+    ProgrammeRules,
+    canonical,
+)
 
 SYSTEM = "system"
 
@@ -218,6 +226,54 @@ def _after_failure(
     return done
 
 
+_FOLLOWS_FROM = {
+    ExitReason.CONSECUTIVE_FAILURES: "two consecutive failed assessments (funds assess)",
+    ExitReason.FAILED_RECTIFICATION: "a re-assessment after rectification still 不合格",
+    ExitReason.EXPIRED: "the review (复核) not passed, or the recognition's expiry",
+}
+"""What an officer's exit for a reason that the engine applies itself must rest on."""
+
+
+def _check_termination_reason(
+    session: Session,
+    award: Award,
+    rules: ProgrammeRules,
+    reason: ExitReason,
+    on: date,
+    on_record: bool,
+) -> None:
+    """Refuse an officer's exit for a reason the programme's texts do not end an award for,
+    or for a result (two failed years, a failed re-assessment, a lapsed recognition) that
+    is not on record: the engine ends the award itself when that result is recorded."""
+    if reason not in rules.exit_reasons:
+        allowed = ", ".join(r.value for r in rules.exit_reasons)
+        raise InvalidInput(
+            "reason",
+            f"{award.code} is a {rules.name_zh}: its texts end it for {allowed}, not"
+            f" {reason.value}",
+        )
+    if on_record or reason not in _FOLLOWS_FROM:
+        return
+    results = session.exec(select(Assessment).where(Assessment.award_id == award.id)).all()
+    if reason is ExitReason.CONSECUTIVE_FAILURES:
+        limit = rules.revoke_after_consecutive_failures or 2
+        years = {a.year for a in results}
+        shown = any(_consecutive_failures(session, award, y) >= limit for y in years)
+    elif reason is ExitReason.FAILED_RECTIFICATION:
+        shown = any(a.reassessment and not Grade(a.grade).passes for a in results)
+    else:
+        shown = award.recognition_expires is not None and on > award.recognition_expires
+    if not shown:
+        raise RuleBreach(
+            "exit-reason-on-record",
+            f"{award.code} cannot end for {reason.value} on {on}: that follows from"
+            f" {_FOLLOWS_FROM[reason]}, and none is on record; record it and the engine ends"
+            " the award itself",
+            clause=rules.clauses.get("exit"),
+            reason=reason.value,
+        )
+
+
 def _consecutive_failures(session: Session, award: Award, year: int) -> int:
     """Count the unbroken run of failed years that ``year`` belongs to, both ways.
 
@@ -324,6 +380,7 @@ def _terminate(
     actor: str,
     note: str = "",
     check: bool = False,
+    on_record: bool = False,
 ) -> list[Consequence]:
     try:
         reason = ExitReason(canonical(reason))
@@ -337,6 +394,7 @@ def _terminate(
         raise_ended(found, "exit or revocation", rules)
     kind = "exit" if rules.programme is Programme.SERVICE_ZONE else "revocation"
     if check:
+        _check_termination_reason(session, found, rules, reason, on, on_record)
         _check_termination_date(session, found, kind, on)
     done: list[Consequence] = []
     unpaid = [s for s in stages_of(session, found) if s.status in ("committed", "requested")]
@@ -522,8 +580,15 @@ def review_recognition(
             expires=found.recognition_expires.isoformat(),
         )
     if not passed:
-        return terminate(
-            session, award=award, reason=ExitReason.EXPIRED, on=on, actor=actor, note="复核未通过"
+        return _terminate(  # the failed review is the record the expiry rests on
+            session,
+            award=award,
+            reason=ExitReason.EXPIRED,
+            on=on,
+            actor=actor,
+            note="复核未通过",
+            check=True,
+            on_record=True,
         )
     found.recognition_expires = add_months(found.recognition_expires, 12 * rules.recognition_years)
     session.add(found)

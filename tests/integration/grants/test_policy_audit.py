@@ -480,3 +480,48 @@ def test_a_recognition_is_reviewed_at_the_end_of_its_period_not_early(books: Ses
         books, award=code, passed=True, on=date(2027, 12, 2), actor="p"
     )
     assert "2031-03-01" in done[0].detail  # the early tries left the expiry alone
+
+
+# ADV-MEASURES 第十四条: 连续两年未通过考核，或有弄虚作假、违反相关法律法规的，按程序撤销;
+# ZONE-GUIDE 评估管理: 整改后评估仍不合格的，退出集聚区创建 — each programme ends for its own
+# reasons, and a reason that is a result (two failed years, a failed re-assessment) must be
+# on record: the engine ends the award itself when the result is recorded.
+@pytest.mark.parametrize(
+    ("programme", "reason"),
+    [("cluster", "failed_rectification"), ("cluster", "expired"), ("zone", "consecutive_failures")],
+)
+def test_an_award_ends_only_for_a_reason_of_its_own_programme(
+    books: Session, programme: str, reason: str
+) -> None:
+    award = cluster_award(books) if programme == "cluster" else zone_award(books)
+    with pytest.raises(InvalidInput, match=f"not {reason}") as info:
+        grants.terminate(books, award=award.code, reason=reason, on=date(2025, 6, 1), actor="p")
+    assert info.value.field == "reason"
+    assert grants.award_statement(books, award.code).status == "active"
+
+
+def test_a_revocation_for_two_failed_years_needs_them_on_record(books: Session) -> None:
+    award = cluster_award(books)
+    assess(books, award.code, 2025, "不合格", date(2025, 12, 1))
+    with pytest.raises(RuleBreach, match="two consecutive failed assessments") as info:
+        grants.terminate(
+            books, award=award.code, reason="连续两年未通过考核", on=date(2026, 1, 5), actor="p"
+        )
+    assert info.value.rule == "exit-reason-on-record"
+    assert grants.award_statement(books, award.code).status == "active"
+    done = assess(books, award.code, 2026, "不合格", date(2026, 12, 1))  # the engine revokes
+    assert "revocation" in done
+    assert grants.award_statement(books, award.code).status == "revoked"
+
+
+def test_a_zone_exit_for_failed_rectification_needs_the_failed_reassessment(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    with pytest.raises(RuleBreach, match="re-assessment after rectification") as info:
+        grants.terminate(
+            books, award=award.code, reason="整改后评估仍不合格", on=date(2025, 6, 1), actor="p"
+        )
+    assert info.value.rule == "exit-reason-on-record"
+    done = grants.terminate(books, award=award.code, reason="fraud", on=date(2025, 6, 1), actor="p")
+    assert [c.action for c in done][:1] == ["exit"]
