@@ -268,27 +268,53 @@ def _report_finding(
     )
 
 
+def _late_finding(
+    rule: str, award: AwardView, period: str, due: date, filed: date, what: str
+) -> Finding:
+    """Yellow: the report came, after its due date (the record keeps that it was late)."""
+    days = (filed - due).days
+    return award_finding(
+        rule,
+        award,
+        Severity.YELLOW,
+        f"{award.code} {award.recipient_name}: {period} {what}应于 {due} 前报送，{filed} 才报送，"
+        f"迟报 {days} 天 / {period} report filed {filed}, {days} days after its due date {due}",
+        "核实迟报原因并存档 / note why it was late",
+        part=f":{period}",
+    )
+
+
+def _report_or_late(
+    rule: str, award: AwardView, period: str, due: date, as_of: date, what: str
+) -> Finding | None:
+    filed = award.reports.get(period)
+    if filed is None:
+        return _report_finding(rule, award, period, due, as_of, what)
+    return _late_finding(rule, award, period, due, filed, what) if filed > due else None
+
+
 def zone_quarterly_report(snapshot: Snapshot) -> list[Finding]:
     """ZONE-GUIDE 评估管理: a progress report at the end of every quarter.
 
-    Due on the quarter's last day; orange in the 30 days before, red after it.
+    Due on the quarter's last day; orange in the 30 days before, red after it; yellow once
+    filed late (the alert stays, as a record that it came late).
     """
     found = []
     for award in snapshot.awards:
         if not award.rules.quarterly_report or not award.active:
             continue
         for period, due in _quarters(award, snapshot.as_of):
-            if period not in award.reports:
-                found.append(
-                    _report_finding(
-                        "zone-quarterly-report", award, period, due, snapshot.as_of, "季度进展报告"
-                    )
-                )
+            finding = _report_or_late(
+                "zone-quarterly-report", award, period, due, snapshot.as_of, "季度进展报告"
+            )
+            if finding is not None:
+                found.append(finding)
     return found
 
 
 def county_annual_report(snapshot: Snapshot) -> list[Finding]:
-    """COUNTY-PLAN 附件4 第八条: last year's report by 30 March every year."""
+    """COUNTY-PLAN 附件4 第八条: last year's report by 30 March every year (orange before,
+    red after, yellow once filed late)."""
     found = []
     for award in snapshot.awards:
         due_on = award.rules.annual_report_due
@@ -296,13 +322,13 @@ def county_annual_report(snapshot: Snapshot) -> list[Finding]:
             continue
         for year in range(award.granted_on.year, snapshot.as_of.year + 1):
             due = date(year + 1, *due_on)
-            if (due - snapshot.as_of).days > SOON_DAYS or str(year) in award.reports:
+            if (due - snapshot.as_of).days > SOON_DAYS:
                 continue
-            found.append(
-                _report_finding(
-                    "county-annual-report", award, str(year), due, snapshot.as_of, "年度发展情况"
-                )
+            finding = _report_or_late(
+                "county-annual-report", award, str(year), due, snapshot.as_of, "年度发展情况"
             )
+            if finding is not None:
+                found.append(finding)
     return found
 
 

@@ -525,3 +525,30 @@ def test_a_zone_exit_for_failed_rectification_needs_the_failed_reassessment(
     assert info.value.rule == "exit-reason-on-record"
     done = grants.terminate(books, award=award.code, reason="fraud", on=date(2025, 6, 1), actor="p")
     assert [c.action for c in done][:1] == ["exit"]
+
+
+# COUNTY-PLAN 附件4 第八条: 于每年3月30日前将上一年度集群发展情况报省工业和信息化厅 — a report
+# that comes late is kept on record as late (yellow), not forgotten once it arrives.
+def test_a_county_report_filed_late_stays_on_record_as_late(books: Session) -> None:
+    code = county_award(books)
+    grants.record_report(books, award=code, period="2025", on=date(2026, 5, 10), actor="county")
+    late = [f for f in county_annual_report(load_snapshot(books, date(2026, 5, 20)))]
+    assert [(f.subject, str(f.severity)) for f in late] == [(f"{code}:2025", "yellow")]
+    assert "迟报 41 天" in late[0].message
+    assert "2026-03-30" in late[0].message
+
+
+def test_a_county_report_filed_on_30_march_raises_nothing(books: Session) -> None:
+    code = county_award(books)
+    grants.record_report(books, award=code, period="2025", on=date(2026, 3, 30), actor="county")
+    assert county_annual_report(load_snapshot(books, date(2026, 5, 20))) == []
+
+
+# ZONE-GUIDE 评估管理: 每季度末……报送 — the same for a zone's quarterly report.
+def test_a_zone_report_filed_after_the_quarter_end_is_late(books: Session) -> None:
+    award = zone_award(books)  # granted 2025-03-01: 2025Q1 is due 2025-03-31
+    grants.record_report(books, award=award.code, period="2025Q1", on=date(2025, 4, 3), actor="z")
+    found = zone_quarterly_report(load_snapshot(books, date(2025, 4, 10)))
+    first = [f for f in found if f.subject == f"{award.code}:2025Q1"]
+    assert [str(f.severity) for f in first] == ["yellow"]
+    assert "迟报 3 天" in first[0].message
