@@ -425,3 +425,36 @@ def test_a_recipient_summary_and_enterprise_receipts_read_as_of_a_date(api: Api)
     assert receipts["items"][0]["amount"] == "1000000.00"
     early = api.get(f"/enterprises/{credit_code(1)}/receipts", user="finance-a", as_of="2025-05-31")
     assert early.json()["total"] == 0
+
+
+def test_rectification_materials_submitted_in_time_let_a_late_reassessment_count(
+    api: Api,
+) -> None:
+    # ZONE-GUIDE 评估管理: 在整改时限内再次提交评价材料……由省工业和信息化厅重新组织评估
+    failed = {"year": 2026, "grade": "unqualified", "on": "2026-04-30"}  # due 2026-07-30
+    assert api.post(f"/awards/{ZONE}/assessments", failed, user="finance-a").status_code == 201
+    late = api.post(
+        f"/awards/{ZONE}/rectifications", {"year": 2026, "on": "2026-08-02"}, user="zone-hf"
+    )
+    assert problem(late, 409)["rule"] == "rectification-within-deadline"
+    sent = api.post(
+        f"/awards/{ZONE}/rectifications", {"year": 2026, "on": "2026-07-20"}, user="zone-hf"
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json() == {
+        "award": ZONE,
+        "year": 2026,
+        "submitted_on": "2026-07-20",
+        "actor": "zone-hf",
+    }
+    again = api.post(f"/awards/{ZONE}/rectifications", {"year": 2026}, user="finance-a")
+    problem(again, 409)
+    deadlines = api.post("/assessments/deadlines", {"as_of": "2026-08-15"}, user="finance-a")
+    assert all(c["action"] != "exit" for c in deadlines.json()["consequences"])
+    passed = api.post(
+        f"/awards/{ZONE}/assessments",
+        {"year": 2026, "grade": "qualified", "on": "2026-09-01", "reassessment": True},
+        user="finance-a",
+    )
+    assert passed.status_code == 201, passed.text
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json()["status"] == "active"

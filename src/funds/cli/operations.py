@@ -188,6 +188,28 @@ def recover(
     )
 
 
+@assess_app.command("rectified")
+def rectified(
+    award: str,
+    year: Annotated[int, typer.Argument(help="The year whose 不合格 is being rectified")],
+    on: On = None,
+    actor: Actor = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Record a zone's rectification materials, submitted within the rectification period
+    (在整改时限内再次提交评价材料): the zone then waits for its re-assessment."""
+    with unit_of_work(json_output=json_output) as session:
+        row = grants.record_rectification(
+            session, award=award, year=year, on=day_of(on), actor=actor_of(actor)
+        )
+    say(
+        json_output,
+        {"award": award, "year": row.year, "submitted_on": row.submitted_on},
+        f"{award} {row.year}: rectification materials submitted on {row.submitted_on};"
+        " the re-assessment may follow after the due date",
+    )
+
+
 def progress_report(
     award: str,
     period: Annotated[str, typer.Argument(help="2026Q1 (zones) or 2025 (county clusters)")],

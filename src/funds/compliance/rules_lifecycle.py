@@ -93,7 +93,9 @@ def paid_after_exit(snapshot: Snapshot) -> list[Finding]:
 def rectification_due(snapshot: Snapshot) -> list[Finding]:
     """ZONE-GUIDE 评估管理: an unqualified zone rectifies within 3 months and is re-assessed.
 
-    Orange in the 30 days before the due date, red once it has passed with no re-assessment.
+    Orange in the 30 days before the due date, red once it has passed with no re-assessment
+    and no rectification materials submitted; orange while materials submitted in time
+    await the re-assessment.
     """
     found = []
     for award in snapshot.awards:
@@ -106,6 +108,22 @@ def rectification_due(snapshot: Snapshot) -> list[Finding]:
                 continue
             days = (due - snapshot.as_of).days
             if days > SOON_DAYS:
+                continue
+            submitted = award.rectified.get(result.year)
+            if submitted is not None:  # in time: the province's re-assessment is what is due
+                found.append(
+                    award_finding(
+                        "rectification-due",
+                        award,
+                        Severity.ORANGE,
+                        f"{award.code} {award.recipient_name}: {result.year}年度评估不合格，"
+                        f"整改材料已于 {submitted} 报送，待省厅复评 / rectification materials"
+                        f" submitted {submitted}; awaiting the re-assessment",
+                        "组织复评；复评仍不合格的退出创建 / hold the re-assessment; a second"
+                        " 不合格 exits the zone",
+                        part=f":{result.year}",
+                    )
+                )
                 continue
             late = days < 0
             found.append(

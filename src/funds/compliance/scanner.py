@@ -60,6 +60,7 @@ _WATCHED = (
     g.Recovery,
     g.Use,
     g.ReportSubmission,
+    g.RectificationSubmission,
 )
 SYSTEM = "scheduler"
 

@@ -35,6 +35,7 @@ from funds.grants.models import (
     FundYear,
     Recipient,
     Recovery,
+    RectificationSubmission,
     ReportSubmission,
     Stage,
     Termination,
@@ -47,6 +48,7 @@ AWARD, STAGE, ASSESS = table_of(Award), table_of(Stage), table_of(Assessment)
 RECIPIENT, FUND, FUND_YEAR = table_of(Recipient), table_of(Fund), table_of(FundYear)
 TERMINATION, RECOVERY, USE = table_of(Termination), table_of(Recovery), table_of(Use)
 REPORT, ENTERPRISE, ENTRY = table_of(ReportSubmission), table_of(Enterprise), table_of(Entry)
+RECTIFIED = table_of(RectificationSubmission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,8 @@ class AwardView:
     recoveries: tuple[RecoveryView, ...] = ()
     reports: Mapping[str, date] = field(default_factory=dict)
     """Report period (``2026Q1`` or ``2025``) → date it was submitted."""
+    rectified: Mapping[int, date] = field(default_factory=dict)
+    """Assessed year → date the zone submitted its rectification materials for it."""
     ledger: AwardLedger = AwardLedger()
 
     @property
@@ -312,6 +316,7 @@ def load_snapshot(session: Session, as_of: date) -> Snapshot:
     terminations = _terminations(conn, as_of, ids)
     recoveries = _recoveries(conn, as_of, ids)
     reports = _reports(conn, as_of, ids)
+    rectified = _rectified(conn, as_of, ids)
     award_ledgers, fund_ledgers = _ledger(session, as_of)
     awards = tuple(
         AwardView(
@@ -333,6 +338,7 @@ def load_snapshot(session: Session, as_of: date) -> Snapshot:
             termination=terminations.get(award_id),
             recoveries=tuple(recoveries.get(award_id, ())),
             reports=reports.get(award_id, {}),
+            rectified=rectified.get(award_id, {}),
             ledger=award_ledgers.get(code, NO_LEDGER),
         )
         for (
@@ -589,6 +595,17 @@ def _reports(conn: Connection, as_of: date, ids: set[int]) -> dict[int, dict[str
     for row in conn.execute(query):
         if row.award_id in ids:
             out[row.award_id][row.period] = row.submitted_on
+    return out
+
+
+def _rectified(conn: Connection, as_of: date, ids: set[int]) -> dict[int, dict[int, date]]:
+    out: dict[int, dict[int, date]] = defaultdict(dict)
+    query = select(RECTIFIED.c.award_id, RECTIFIED.c.year, RECTIFIED.c.submitted_on).where(
+        RECTIFIED.c.submitted_on <= as_of
+    )
+    for row in conn.execute(query):
+        if row.award_id in ids:
+            out[row.award_id][row.year] = row.submitted_on
     return out
 
 

@@ -37,6 +37,7 @@ from funds.grants.models import (
     Assessment,
     Award,
     Recovery,
+    RectificationSubmission,
     ReportSubmission,
     Stage,
     Termination,
@@ -99,14 +100,21 @@ def record_assessment(
                 clause=rules.clauses.get("rectification"),
             )
         due = _rectification_due(session, found, year)
-        if due is not None and on > due and not deemed:
+        submitted = rectification_submission(session, found, year)
+        if due is not None and on > due and not deemed and submitted is None:
             raise RuleBreach(
                 "reassessment-within-rectification",
-                f"{award} {year}: the rectification period ended on {due}; a re-assessment"
-                f" dated {on} is too late: with none by then the zone exits the day after"
-                " (apply the deadlines)",
+                f"{award} {year}: the rectification period ended on {due} and no rectification"
+                f" materials were recorded as submitted by then; a re-assessment dated {on} is"
+                " too late: the zone exits the day after the due date (apply the deadlines)",
                 clause=rules.clauses.get("rectification"),
                 due=due.isoformat(),
+            )
+        if submitted is not None and on < submitted.submitted_on:
+            raise InvalidInput(
+                "on",
+                f"{award} {year}: the re-assessment ({on}) cannot precede the rectification"
+                f" materials it assesses ({submitted.submitted_on})",
             )
         if on < previous.assessed_on:
             raise RuleBreach(
@@ -146,6 +154,71 @@ def record_assessment(
     if grade.passes:
         return []
     return _after_failure(session, found, row, actor)
+
+
+def record_rectification(
+    session: Session, *, award: str, year: int, on: date, actor: str
+) -> RectificationSubmission:
+    """Record that a zone submitted its rectification materials for ``year``'s 不合格.
+
+    ZONE-GUIDE 评估管理: 需在3个月内完成整改，并在整改时限内再次提交评价材料和相关佐证材料，
+    ……由省工业和信息化厅重新组织评估. The due date binds this submission: materials submitted
+    by it keep the zone in while the province re-assesses, even after the due date; with
+    none by then the zone exits the day after (:func:`apply_deadlines`). Refused unless
+    ``year``'s latest result is a 不合格 with a rectification period, dated on or after that
+    result and no later than its due date, once a year.
+    """
+    found = award_by_code(session, award, lock=True)
+    rules = rules_of(found)
+    if found.status != "active":
+        raise_ended(found, "rectification", rules)
+    due = _rectification_due(session, found, year)
+    latest = final_assessment(session, found, year)
+    if due is None or latest is None or latest.reassessment or Grade(latest.grade).passes:
+        raise RuleBreach(
+            "rectification-after-failure",
+            f"{award} {year}: rectification materials follow a zone's 不合格 of that year,"
+            " before its re-assessment; none is pending",
+            clause=rules.clauses.get("rectification"),
+        )
+    if rectification_submission(session, found, year) is not None:
+        raise Duplicate(f"{award} already submitted its rectification materials for {year}")
+    if on < latest.assessed_on:
+        raise InvalidInput(
+            "on",
+            f"{award} {year}: rectification materials dated {on} cannot precede the 不合格"
+            f" they answer ({latest.assessed_on})",
+        )
+    if on > due:
+        raise RuleBreach(
+            "rectification-within-deadline",
+            f"{award} {year}: the rectification period ended on {due}; materials submitted"
+            f" on {on} are too late (在整改时限内再次提交): the zone exits the day after the due"
+            " date (apply the deadlines)",
+            clause=rules.clauses.get("rectification"),
+            due=due.isoformat(),
+        )
+    row = RectificationSubmission(
+        award_id=found.id,  # type: ignore[arg-type]
+        year=year,
+        submitted_on=on,
+        actor=actor,
+        recorded_at=now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def rectification_submission(
+    session: Session, award: Award, year: int
+) -> RectificationSubmission | None:
+    """The rectification materials ``award`` submitted for ``year``, if any."""
+    return session.exec(
+        select(RectificationSubmission).where(
+            RectificationSubmission.award_id == award.id, RectificationSubmission.year == year
+        )
+    ).first()
 
 
 def _rectification_due(session: Session, award: Award, year: int) -> date | None:
@@ -690,6 +763,8 @@ def _missed_rectifications(
         assert due is not None
         latest = final_assessment(session, award, row.year)
         if due < as_of and latest is not None and latest.id == row.id:
+            if rectification_submission(session, award, row.year) is not None:
+                continue  # submitted in time: the zone waits for the province's re-assessment
             # The due date is the last day to rectify; the zone fails, and exits, the day after.
             return record_assessment(
                 session,

@@ -275,6 +275,22 @@ class Use(SQLModel, table=True):
         return None if private is None else private.get("_totals_after")
 
 
+class RectificationSubmission(SQLModel, table=True):
+    """A zone's rectification materials, submitted again after a 不合格 (ZONE-GUIDE 评估管理:
+    在整改时限内再次提交评价材料和相关佐证材料); the province re-assesses after them."""
+
+    __tablename__ = "rectification_submission"
+    __table_args__ = (UniqueConstraint("award_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_id: int = Field(foreign_key="award.id")
+    year: int
+    """The assessed year whose 不合格 is being rectified."""
+    submitted_on: date
+    actor: str = Field(max_length=120)
+    recorded_at: datetime = Field(sa_column=_stamp())
+
+
 class ReportSubmission(SQLModel, table=True):
     """A progress report received: quarterly (zones) or annual (county clusters)."""
 

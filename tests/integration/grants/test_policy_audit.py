@@ -552,3 +552,50 @@ def test_a_zone_report_filed_after_the_quarter_end_is_late(books: Session) -> No
     first = [f for f in found if f.subject == f"{award.code}:2025Q1"]
     assert [str(f.severity) for f in first] == ["yellow"]
     assert "迟报 3 天" in first[0].message
+
+
+# ZONE-GUIDE 评估管理: 需在3个月内完成整改，并在整改时限内再次提交评价材料和相关佐证材料……由省
+# 工业和信息化厅重新组织评估 — the deadline binds the zone's submission, not the province's
+# re-assessment: materials in by the due date keep the zone in until it is re-assessed.
+def test_materials_submitted_by_the_due_date_keep_the_zone_in_until_reassessed(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))  # due 2026-07-30
+    grants.record_rectification(books, award=award.code, year=2026, on=date(2026, 7, 30), actor="z")
+    assert grants.apply_deadlines(books, as_of=date(2026, 8, 20)) == []
+    [finding] = rectification_due(load_snapshot(books, date(2026, 8, 20)))
+    assert str(finding.severity) == "orange"
+    assert "待省厅复评" in finding.message
+    with pytest.raises(InvalidInput, match="cannot precede the rectification materials"):
+        assess(books, award.code, 2026, "合格", date(2026, 7, 29), reassessment=True)
+    assert assess(books, award.code, 2026, "合格", date(2026, 9, 1), reassessment=True) == []
+    assert grants.award_statement(books, award.code).status == "active"
+    assert rectification_due(load_snapshot(books, date(2026, 9, 2))) == []
+
+
+def test_materials_after_the_due_date_are_refused_and_the_zone_exits(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    assess(books, award.code, 2026, "不合格", date(2026, 4, 30))
+    with pytest.raises(RuleBreach, match="ended on 2026-07-30") as info:
+        grants.record_rectification(
+            books, award=award.code, year=2026, on=date(2026, 7, 31), actor="z"
+        )
+    assert info.value.rule == "rectification-within-deadline"
+    done = grants.apply_deadlines(books, as_of=date(2026, 8, 1))
+    assert [c.action for c in done][:3] == ["exit", "cancel", "recover"]
+
+
+def test_materials_follow_a_pending_failure_only(books: Session) -> None:
+    award = zone_award(books)
+    with pytest.raises(RuleBreach, match="none is pending") as none:
+        grants.record_rectification(
+            books, award=award.code, year=2026, on=date(2026, 5, 1), actor="z"
+        )
+    assert none.value.rule == "rectification-after-failure"
+    assess(books, award.code, 2026, "合格", date(2026, 4, 30))
+    with pytest.raises(RuleBreach, match="none is pending"):
+        grants.record_rectification(
+            books, award=award.code, year=2026, on=date(2026, 5, 1), actor="z"
+        )

@@ -23,6 +23,8 @@ from funds.api.schemas.grants import (
     PassThroughCreate,
     RecoveryCreate,
     RecoveryRead,
+    RectificationCreate,
+    RectificationRead,
     ReportCreate,
     ReportRead,
     SpendingCreate,
@@ -177,6 +179,28 @@ def record_assessment(code: AwardCode, body: AssessmentCreate, write: Write) -> 
             reassessment=body.reassessment,
         )
         return _consequences(f"{code} {body.year}: {body.grade.value} recorded", done)
+
+    return write.respond(body, run, status_code=201)
+
+
+@router.post(
+    "/rectifications",
+    status_code=201,
+    response_model=RectificationRead,
+    **allow(Role.FINANCE, Role.RECIPIENT),
+)
+def record_rectification(code: AwardCode, body: RectificationCreate, write: Write) -> object:
+    """Record a zone's rectification materials, submitted within its rectification period."""
+
+    def run() -> RectificationRead:
+        Scope.of(write.user).check_award(write.session, code)
+        row = grants.record_rectification(
+            write.session, award=code, year=body.year, on=body.on or date.today(),
+            actor=write.actor,
+        )  # fmt: skip
+        return RectificationRead(
+            award=code, year=row.year, submitted_on=row.submitted_on, actor=row.actor
+        )
 
     return write.respond(body, run, status_code=201)
 

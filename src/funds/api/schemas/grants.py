@@ -215,6 +215,15 @@ class AssessmentCreate(Strict):
     reassessment: bool = False
 
 
+class RectificationCreate(Strict):
+    """A zone's rectification materials, submitted within the rectification period
+    (在整改时限内再次提交评价材料): the re-assessment may then follow after the due date."""
+
+    model_config = _examples({"year": 2026, "on": "2026-07-20"})
+    year: Year
+    on: Day | None = None
+
+
 class TerminationCreate(Strict):
     """Exit (zone) or revoke (cluster): unpaid stages cancelled, recovery raised if due."""
 
@@ -475,6 +484,15 @@ class RecoveryRead(Strict):
     entry: int
     actor: str
     outstanding: str
+
+
+class RectificationRead(Strict):
+    """Rectification materials as recorded."""
+
+    award: str
+    year: int
+    submitted_on: date
+    actor: str
 
 
 class ReportRead(Strict):
