@@ -66,6 +66,26 @@ class ExitReason(StrEnum):
     VOLUNTARY = "voluntary"
     EXPIRED = "expired"  # recognition not renewed at review
 
+    @property
+    def label(self) -> str:
+        """The reason in the officers' words, with its code: ``弄虚作假 (fraud)``."""
+        return f"{_EXIT_REASON_ZH[self]} ({self.value})"
+
+    @property
+    def words(self) -> str:
+        """The reason in the officers' words alone."""
+        return _EXIT_REASON_ZH[self]
+
+
+_EXIT_REASON_ZH = {
+    ExitReason.FAILED_RECTIFICATION: "整改后复评仍不合格",
+    ExitReason.CONSECUTIVE_FAILURES: "连续两年考核未通过",
+    ExitReason.FRAUD: "弄虚作假",
+    ExitReason.ILLEGAL: "违反法律法规",
+    ExitReason.VOLUNTARY: "主动退出",
+    ExitReason.EXPIRED: "认定到期未续",
+}
+
 
 class FailedStagePolicy(StrEnum):
     """What happens to the stage of a year whose assessment failed."""
@@ -186,6 +206,13 @@ CLAUSES: dict[str, Clause] = {
         COUNTY_PLAN,
         "附件4 第六条",
         "集群有效期为3年。每次有效期满后，由省工业和信息化厅组织开展复核工作，复核通过的有效期延长3年",
+    ),
+    "county-scope": Clause(
+        "COUNTY-PLAN",
+        COUNTY_PLAN,
+        "附件4 第二条",
+        "本办法所指安徽省县域制造业特色产业集群(以下简称集群)是指定位在县(市、区)区划范围内,"
+        "以制造业企业为主体,聚焦县域首位产业",
     ),
     "county-criteria": Clause(
         "COUNTY-PLAN",
@@ -365,12 +392,12 @@ COUNTY_CLUSTER = ProgrammeRules(
     # 定位在县（市、区）区划范围内 (附件4 第二条)
     recipient_kinds=("cluster", "county", "district"),
     clauses={
-        "creator": "county-criteria",
+        "creator": "county-scope",
         "criteria": "county-criteria",
         "use": "county-funding",
         "validity": "county-validity",
         "report": "county-annual-report",
-        "budget": "budget-limit",
+        "budget": "county-funding",
         "gate": "county-validity",
         "exit": "county-validity",
         "grades": "county-validity",

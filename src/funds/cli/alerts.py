@@ -283,6 +283,7 @@ def rules_command(json_output: JsonFlag = False) -> None:
             "severity": r.severity.value,
             "programmes": [p.value for p in r.programmes],
             "clause": r.cite(),
+            "clauses": r.cites(),
             "warning_only": modes.get(r.id, r.warning_only),
         }
         for r in RULES
@@ -299,7 +300,7 @@ def rules_command(json_output: JsonFlag = False) -> None:
                 r.title_zh,
                 r.severity.value,
                 ",".join(p.value for p in r.programmes),
-                r.cite(),
+                "; ".join(sorted(set(r.cites().values()))),
                 "warning-only" if modes.get(r.id, r.warning_only) else "enforced",
             )
             for r in RULES

@@ -95,6 +95,13 @@ class Rule:
         """The clause as shown to officers, or ``bookkeeping`` for the double-entry rules."""
         return CLAUSES[self.clause].cite() if self.clause else "bookkeeping (DOMAIN.md)"
 
+    def cites(self) -> dict[str, str]:
+        """Each programme of the rule → the clause its findings cite, as shown to officers."""
+        return {
+            p.value: CLAUSES[key].cite() if (key := self.clause_for(p.value)) else "bookkeeping"
+            for p in self.programmes
+        }
+
     def clause_for(self, programme: str) -> str | None:
         """The key in :data:`CLAUSES` that a finding about a ``programme`` award cites."""
         if self.programme_clause and programme in _PROGRAMME_VALUES:

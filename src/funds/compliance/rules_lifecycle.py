@@ -26,7 +26,7 @@ def stage_without_gate(snapshot: Snapshot) -> list[Finding]:
 
     The first stage needs the recognition (paid on or after the grant, before a county
     recognition expires); the others a passing (优秀 or 合格) final assessment of the stage's
-    year known on the day it was paid.
+    year known on the day it was paid; none is paid before 1 January of its budget year.
     """
     found = []
     for award in snapshot.awards:
@@ -54,6 +54,11 @@ def _gate_problem(award: AwardView, stage: StageView) -> str | None:
     assert paid_on is not None
     if paid_on < award.granted_on:
         return f"早于认定日期 {award.granted_on} / paid before the recognition"
+    if paid_on.year < stage.year:
+        return (
+            f"早于其预算年度 {stage.year} 年 / paid before {stage.year}-01-01, the start of the"
+            " year whose budget carries it"
+        )
     if award.recognition_expires is not None and paid_on > award.recognition_expires:
         return f"认定已于 {award.recognition_expires} 到期 / paid after the recognition expired"
     if stage.gate == Gate.ASSESSMENT:

@@ -271,9 +271,13 @@ def _check_new_recognition(
 
     The award is given to a newly recognised cluster (给予新认定的……集群, ADV-OPINION §二十一),
     once: a cluster that holds an award of this programme that was not revoked gets another
-    only when it is recognised at a tier of a larger amount (a provincial cluster recognised
-    national or world), never again at the same tier or a lower one.
+    only when it is newly recognised at a higher tier (provincial → national → world), never
+    again at the same tier or a lower one. The higher tier's award is paid in full (the
+    text gives it to each new recognition and says nothing of netting the earlier one).
     """
+    # One grant for a recipient at a time: two concurrent grants for one recognition wait
+    # here for each other (PostgreSQL row lock; SQLite's writer lock already orders them).
+    session.exec(select(Recipient.id).where(Recipient.id == holder.id).with_for_update()).one()
     held = session.exec(
         select(Award).where(
             Award.recipient_id == holder.id,
@@ -281,15 +285,15 @@ def _check_new_recognition(
             Award.status != "revoked",
         )
     ).all()
-    wanted = rules.tiers[tier]
+    rank = list(rules.tiers)  # world, national, provincial: the first is the highest
     for earlier in held:
-        if rules.tiers.get(earlier.tier, 0) >= wanted:
+        if earlier.tier not in rank or rank.index(earlier.tier) <= rank.index(tier):
             raise RuleBreach(
                 "award-once-per-recognition",
                 f"{holder.name} already holds {earlier.code} ({earlier.tier},"
                 f" {format_yuan(earlier.amount)} 元, granted {earlier.granted_on}); a"
                 f" {rules.name_zh} is given once, on a new recognition (新认定), and again only"
-                " for a tier of a larger amount",
+                " when the cluster is newly recognised at a higher tier",
                 clause=rules.clauses.get("amount"),
                 recipient=holder.code,
                 award=earlier.code,

@@ -300,9 +300,12 @@ def _after_failure(
 
 
 _FOLLOWS_FROM = {
-    ExitReason.CONSECUTIVE_FAILURES: "two consecutive failed assessments (funds assess)",
-    ExitReason.FAILED_RECTIFICATION: "a re-assessment after rectification still 不合格",
-    ExitReason.EXPIRED: "the review (复核) not passed, or the recognition's expiry",
+    ExitReason.CONSECUTIVE_FAILURES: "two consecutive failed assessments on record; record"
+    " the assessments and the title is revoked with the second",
+    ExitReason.FAILED_RECTIFICATION: "a re-assessment after rectification still 不合格 on"
+    " record; record the re-assessment and the zone exits with it",
+    ExitReason.EXPIRED: "a recognition past its last valid day, or a review (复核) not passed;"
+    " record the review, or date the exit after the recognition expires",
 }
 """What an officer's exit for a reason that the engine applies itself must rest on."""
 
@@ -319,11 +322,11 @@ def _check_termination_reason(
     or for a result (two failed years, a failed re-assessment, a lapsed recognition) that
     is not on record: the engine ends the award itself when that result is recorded."""
     if reason not in rules.exit_reasons:
-        allowed = ", ".join(r.value for r in rules.exit_reasons)
+        allowed = ", ".join(r.label for r in rules.exit_reasons)
         raise InvalidInput(
             "reason",
             f"{award.code} is a {rules.name_zh}: its texts end it for {allowed}, not"
-            f" {reason.value}",
+            f" {reason.label}",
         )
     if on_record or reason not in _FOLLOWS_FROM:
         return
@@ -337,11 +340,12 @@ def _check_termination_reason(
     else:
         shown = award.recognition_expires is not None and on > award.recognition_expires
     if not shown:
+        expiry = award.recognition_expires
+        valid = f" (valid until {expiry})" if expiry is not None else ""
         raise RuleBreach(
             "exit-reason-on-record",
-            f"{award.code} cannot end for {reason.value} on {on}: that follows from"
-            f" {_FOLLOWS_FROM[reason]}, and none is on record; record it and the engine ends"
-            " the award itself",
+            f"{award.code}{valid} cannot end for {reason.label} on {on}: that needs"
+            f" {_FOLLOWS_FROM[reason]}",
             clause=rules.clauses.get("exit"),
             reason=reason.value,
         )

@@ -56,8 +56,9 @@ def amount_problem(
     """Say which field breaks the programme's fixed amounts and why, or return ``None``.
 
     An advanced-cluster award is 1000万 for a national or world cluster and 500万 for a
-    provincial one (ADV-OPINION §二十一): its candidate asks for exactly its tier's amount
-    (any tier's, when it names none), never a range or another sum.
+    provincial one (ADV-OPINION §二十一): its candidate asks for exactly its tier's amount,
+    never a range or another sum. Without a tier, 500万 is taken as provincial; 1000万 must
+    say national or world (the grants module records the tier).
     """
     rules = programme_rules(programme)
     if rules is None or not rules.tiers:
@@ -69,6 +70,9 @@ def amount_problem(
         return "tier", f"a {rules.name_zh}'s tier is one of {tiers}{cited}; not {tier!r}"
     allowed = {rules.tiers[tier]} if tier else set(rules.tiers.values())
     if amount_min == amount_max and amount_min in allowed:
+        if not tier and tier_of(programme, amount_min) == "":
+            names = " or ".join(n for n, a in rules.tiers.items() if a == amount_min)
+            return "tier", f"{format_wan(amount_min)}元 is the {names} tier{cited}: name which"
         return None
     asked = format_wan_exact(amount_min)
     if amount_max != amount_min:
@@ -79,6 +83,13 @@ def amount_problem(
         else (f"a {rules.name_zh} is {tiers}")
     )
     return "amount", f"{what}{cited}, not {asked}元"
+
+
+def tier_of(programme: str, amount: int) -> str:
+    """The one tier of ``programme`` whose award is ``amount`` (``""``: none, or several)."""
+    rules = programme_rules(programme)
+    named = [n for n, a in rules.tiers.items() if a == amount] if rules is not None else []
+    return named[0] if len(named) == 1 else ""
 
 
 def pass_through_problem(programme: str, pct: float | None) -> str | None:

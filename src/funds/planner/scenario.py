@@ -33,7 +33,9 @@ from funds.planner.inputs import (
     amount_problem,
     default_schedule,
     schedule_problem,
+    tier_of,
 )
+from funds.policy import canonical
 
 SOLVERS = ("auto", "highs", "cbc")
 
@@ -310,9 +312,14 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
     if not 0 < amount_min <= amount_max:
         raise ScenarioInvalid(f"{where}.amount_min", "need 0 < amount_min ≤ amount_max")
     tier = _str(merged, "tier", f"{where}.tier", default="")
+    tier = canonical(tier) if tier else ""  # 省级 / 国家级 / 世界级 as officers type them
     problem = amount_problem(programme, tier, amount_min, amount_max)
     if problem is not None:
-        raise ScenarioInvalid(f"{where}.{problem[0]}", problem[1])
+        field = problem[0]
+        if field == "amount" and "amount" not in merged:
+            field = "amount_min"  # a range was given: name the fields the scenario has
+        raise ScenarioInvalid(f"{where}.{field}", problem[1])
+    tier = tier or tier_of(programme, amount_min)
     return Candidate(
         id=_str(row, "id", f"{where}.id"),
         name=_str(row, "name", f"{where}.name", default=str(row.get("id", ""))),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from funds.policy import rules_for
+from funds.policy import ExitReason, rules_for
 
 STAGE_STATUS = {
     "committed": "已承诺未拨付",
@@ -17,14 +17,7 @@ AWARD_STATUS = {"active": "执行中", "exited": "已退出", "revoked": "已撤
 GATE = {"recognition": "认定", "assessment": "年度考核通过"}
 TIER = {"world": "世界级", "national": "国家级", "provincial": "省级", "": ""}
 TERMINATION = {"exit": "退出创建", "revocation": "撤销称号"}
-EXIT_REASON = {
-    "failed_rectification": "整改后复评仍不合格",
-    "consecutive_failures": "连续两年考核未通过",
-    "fraud": "弄虚作假",
-    "illegal": "违反法律法规",
-    "voluntary": "主动退出",
-    "expired": "认定到期未续",
-}
+EXIT_REASON = {reason.value: reason.words for reason in ExitReason}
 RECOVERY_KIND = {"repayment": "收回", "write_off": "核销"}
 SEVERITY = {"red": "红色（已违规）", "orange": "橙色（即将违规）", "yellow": "黄色（风险）"}
 ALERT_STATE = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解决"}

@@ -91,13 +91,21 @@ def advanced(**fields: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("tier", "amount"),
-    [("provincial", "500万"), ("national", "1000万"), ("world", "1000万"), ("", "500万")],
+    ("tier", "amount", "stored"),
+    [
+        ("provincial", "500万", "provincial"),
+        ("national", "1000万", "national"),
+        ("world", "1000万", "world"),
+        ("省级", "500万", "provincial"),
+        ("国家级", "1000万", "national"),
+        ("", "500万", "provincial"),  # one tier has that amount: it is the tier
+    ],
 )
-def test_an_advanced_cluster_asks_for_its_tier_amount(tier: str, amount: str) -> None:
+def test_an_advanced_cluster_asks_for_its_tier_amount(tier: str, amount: str, stored: str) -> None:
     # ADV-OPINION §二十一: 国家级、世界级先进制造业集群1000万元、省级先进制造业集群500万元
     candidate = inputs_from_dict(advanced(tier=tier, amount=amount)).candidates[0]
     assert candidate.amount_min == candidate.amount_max == parse_fen(amount)
+    assert candidate.tier == stored
 
 
 @pytest.mark.parametrize(
@@ -107,6 +115,7 @@ def test_an_advanced_cluster_asks_for_its_tier_amount(tier: str, amount: str) ->
         ({"tier": "national", "amount": "500万"}, "amount", "1,000.00万元.*not 500.00万元"),
         ({"amount": "750万"}, "amount", "provincial 500.00万元"),
         ({"tier": "city", "amount": "500万"}, "tier", "not 'city'"),
+        ({"amount": "1000万"}, "tier", "world or national tier.*name which"),
     ],
 )
 def test_any_other_advanced_cluster_amount_is_refused_citing_the_clause(
@@ -123,7 +132,7 @@ def test_an_advanced_cluster_range_is_refused() -> None:
         "amount_min": "500万",
         "amount_max": "1000万",
     }
-    with pytest.raises(ScenarioInvalid, match=r"candidates\[0\]\.amount: .*a range"):
+    with pytest.raises(ScenarioInvalid, match=r"candidates\[0\]\.amount_min: .*a range"):
         inputs_from_dict(body)
 
 

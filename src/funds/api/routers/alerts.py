@@ -223,6 +223,7 @@ def rules(session: SessionDep) -> list[RuleRead]:
             severity=r.severity.value,
             programmes=[p.value for p in r.programmes],
             clause=r.cite(),
+            clauses=r.cites(),
             warning_only=modes.get(r.id, r.warning_only),
         )
         for r in RULES

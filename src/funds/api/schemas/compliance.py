@@ -119,4 +119,6 @@ class RuleRead(Strict):
     severity: str
     programmes: list[str]
     clause: str
+    clauses: dict[str, str]
+    """Each programme → the clause its findings cite (a programme's own text where it has one)."""
     warning_only: bool
