@@ -63,6 +63,8 @@ RECIPIENTS = {
     Programme.ADVANCED_CLUSTER: "WH-CL",
     Programme.COUNTY_CLUSTER: "FY-CC",
 }
+CLUSTERS = ("WH-CL", "AQ-CL", "BB-CL")
+"""Advanced-cluster recipients: an award is given once a recognition (ADV-OPINION §二十一)."""
 OWN_USE = {
     rules_for(p).code_prefix: [*rules_for(p).own_use_purposes, "发放奖金"] for p in Programme
 }
@@ -126,12 +128,13 @@ class GrantsMachine(RuleBasedStateMachine):
         amount=award_amounts,
         split=splits(),
         tier=st.sampled_from(["world", "national", "provincial", "provincial", "city"]),
+        cluster=st.sampled_from(CLUSTERS),
     )
     def grant_an_award(
-        self, programme: Programme, amount: int, split: tuple[int, ...], tier: str
+        self, programme: Programme, amount: int, split: tuple[int, ...], tier: str, cluster: str
     ) -> None:
-        if programme is Programme.ADVANCED_CLUSTER:
-            self.grant(programme, tier=tier)
+        if programme is Programme.ADVANCED_CLUSTER:  # once per recognition: several clusters
+            self.grant(programme, tier=tier, recipient=cluster)
         else:
             self.grant(programme, amount=amount, split=split)
 
@@ -360,14 +363,14 @@ class GrantsMachine(RuleBasedStateMachine):
 
     # -- helpers --------------------------------------------------------------------------
 
-    def grant(self, programme: Programme, **kwargs: Any) -> None:
+    def grant(self, programme: Programme, recipient: str | None = None, **kwargs: Any) -> None:
         today = self.today
         award = self.attempt(
             f"grant of {programme.value}",
             lambda s: grants.grant_award(
                 s,
                 programme=programme,
-                recipient=RECIPIENTS[programme],
+                recipient=recipient or RECIPIENTS[programme],
                 fund=FUND,
                 granted_on=today,
                 actor="finance-a",
@@ -512,6 +515,13 @@ def grants_world(engine: Engine, conn: Connection) -> Database:
             kind="cluster",
             city="芜湖",
         )
+        for code, name, city in (
+            ("AQ-CL", "安庆化工新材料集群", "安庆"),
+            ("BB-CL", "蚌埠硅基集群", "蚌埠"),
+        ):
+            grants.add_recipient(
+                session, actor="财务处-张", code=code, name=name, kind="cluster", city=city
+            )
         grants.add_recipient(
             session,
             actor="财务处-张",
@@ -633,6 +643,7 @@ def check_award(session: Session, code: str) -> None:
     for stage in paid:
         assert stage.paid_on is not None
         assert stage.paid_on >= award.granted_on
+        assert stage.paid_on.year >= stage.year, f"{code}#{stage.seq} paid before its year"
         # Paid earlier the same day is paid before the exit; after it no payment is possible.
         assert award.ended_on is None or stage.paid_on <= award.ended_on, (
             f"{code}#{stage.seq} paid on {stage.paid_on}, the award ended on {award.ended_on}"
