@@ -99,15 +99,17 @@ def setup(database: Database, awards: int) -> None:
             grants.set_budget(
                 s, fund_code=FUND, year=year, amount=awards * 1000 * WAN, reason="bench", actor="b"
             )
-        for prefix, kind in RECIPIENTS.values():
-            for n, city in enumerate(CITIES):
+        for programme, (_, kind) in RECIPIENTS.items():
+            # an advanced-cluster award is given once a recognition: a cluster an award
+            count = awards // 3 + 1 if programme is Programme.ADVANCED_CLUSTER else len(CITIES)
+            for n in range(count):
                 grants.add_recipient(
                     s,
                     actor="bench",
-                    code=f"{prefix}{n:02d}",
-                    name=f"{prefix}{n:02d}",
+                    code=recipient_code(programme, n),
+                    name=recipient_code(programme, n),
                     kind=kind,
-                    city=city,
+                    city=CITIES[n % len(CITIES)],
                 )
         for n in range(16):
             grants.add_enterprise(
@@ -119,17 +121,25 @@ def setup(database: Database, awards: int) -> None:
             )
 
 
-def grant(timer: Timer, n: int) -> str:
-    """Grant award ``n`` (programmes in turn, recipients spread over the cities)."""
-    programme = PROGRAMMES[n % 3]
+def recipient_code(programme: Programme, n: int) -> str:
+    """The code of the ``n``-th recipient of ``programme``."""
     prefix, _ = RECIPIENTS[programme]
+    return f"{prefix}{n:05d}" if programme is Programme.ADVANCED_CLUSTER else f"{prefix}{n:02d}"
+
+
+def grant(timer: Timer, n: int) -> str:
+    """Grant award ``n`` (programmes in turn; zones and county clusters spread over the
+    cities, each advanced cluster awarded once)."""
+    programme = PROGRAMMES[n % 3]
     codes: list[str] = []
 
     def call(s: Session) -> None:
         award = grants.grant_award(
             s,
             programme=programme,
-            recipient=f"{prefix}{n % 16:02d}",
+            recipient=recipient_code(
+                programme, n // 3 if programme is Programme.ADVANCED_CLUSTER else n % 16
+            ),
             fund=FUND,
             granted_on=GRANTED,
             actor="finance-a",
