@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select, tuple_
+from sqlalchemy import Connection, Select, Table, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -315,8 +315,8 @@ def load_snapshot(session: Session, as_of: date) -> Snapshot:
     uses = _uses(conn, as_of, ids)
     terminations = _terminations(conn, as_of, ids)
     recoveries = _recoveries(conn, as_of, ids)
-    reports = _reports(conn, as_of, ids)
-    rectified = _rectified(conn, as_of, ids)
+    reports = _submissions(conn, REPORT, "period", as_of, ids)
+    rectified = _submissions(conn, RECTIFIED, "year", as_of, ids)
     award_ledgers, fund_ledgers = _ledger(session, as_of)
     awards = tuple(
         AwardView(
@@ -587,25 +587,17 @@ def _recoveries(conn: Connection, as_of: date, ids: set[int]) -> dict[int, list[
     return out
 
 
-def _reports(conn: Connection, as_of: date, ids: set[int]) -> dict[int, dict[str, date]]:
-    out: dict[int, dict[str, date]] = defaultdict(dict)
-    query = select(REPORT.c.award_id, REPORT.c.period, REPORT.c.submitted_on).where(
-        REPORT.c.submitted_on <= as_of
+def _submissions(
+    conn: Connection, table: Table, key: str, as_of: date, ids: set[int]
+) -> dict[int, dict[Any, date]]:
+    """Per award: ``key`` (a report's period, a rectified year) → the day it was submitted."""
+    out: dict[int, dict[Any, date]] = defaultdict(dict)
+    query = select(table.c.award_id, table.c[key], table.c.submitted_on).where(
+        table.c.submitted_on <= as_of
     )
-    for row in conn.execute(query):
-        if row.award_id in ids:
-            out[row.award_id][row.period] = row.submitted_on
-    return out
-
-
-def _rectified(conn: Connection, as_of: date, ids: set[int]) -> dict[int, dict[int, date]]:
-    out: dict[int, dict[int, date]] = defaultdict(dict)
-    query = select(RECTIFIED.c.award_id, RECTIFIED.c.year, RECTIFIED.c.submitted_on).where(
-        RECTIFIED.c.submitted_on <= as_of
-    )
-    for row in conn.execute(query):
-        if row.award_id in ids:
-            out[row.award_id][row.year] = row.submitted_on
+    for award_id, value, submitted_on in conn.execute(query):
+        if award_id in ids:
+            out[award_id][value] = submitted_on
     return out
 
 

@@ -27,6 +27,12 @@ def programme_rules(programme: str) -> ProgrammeRules | None:
         return None
 
 
+def _cited(rules: ProgrammeRules, rule: str) -> str:
+    """`` (SOURCE article (file))`` for the clause ``rule`` of ``rules`` enforces, or ``""``."""
+    clause = rules.clause(rule)
+    return f" ({clause.cite()})" if clause else ""
+
+
 def default_schedule(programme: str) -> tuple[int, ...]:
     """Return the schedule a candidate gets when none is given: the split the grants module
     plans the award in when none is given (``ProgrammeRules.default_split``), so that a plan
@@ -42,8 +48,7 @@ def schedule_problem(programme: str, schedule: tuple[int, ...]) -> str | None:
     stages = sum(1 for pct in schedule if pct)
     if rules is None or stages >= rules.min_stages:
         return None
-    clause = rules.clause("staged")
-    cited = f" ({clause.cite()})" if clause else ""
+    cited = _cited(rules, "staged")
     return (
         f"a {rules.name_zh} is paid in stages by its assessment results (分步到位{cited}):"
         f" give at least {rules.min_stages} years with a share, not {list(schedule)}"
@@ -63,8 +68,7 @@ def amount_problem(
     rules = programme_rules(programme)
     if rules is None or not rules.tiers:
         return None
-    clause = rules.clause("amount")
-    cited = f" ({clause.cite()})" if clause else ""
+    cited = _cited(rules, "amount")
     tiers = ", ".join(f"{name} {format_wan(amount)}元" for name, amount in rules.tiers.items())
     if tier and tier not in rules.tiers:
         return "tier", f"a {rules.name_zh}'s tier is one of {tiers}{cited}; not {tier!r}"
@@ -102,8 +106,7 @@ def pass_through_problem(programme: str, pct: float | None) -> str | None:
     least = None if rules is None else rules.min_pass_through_percent
     if rules is None or least is None or pct is None or pct >= least:
         return None
-    clause = rules.clause("pass_through")
-    cited = f" ({clause.cite()})" if clause else ""
+    cited = _cited(rules, "pass_through")
     return (
         f"plans to pass on {pct:g} % to enterprises; a {rules.name_zh} must pass on at least"
         f" {least} %{cited}"
