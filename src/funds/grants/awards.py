@@ -400,6 +400,12 @@ def approve_release(
             f"{actor} requested stage {award}#{seq} and cannot also approve it",
             stage=f"{award}#{seq}",
         )
+    if stage.requested_on is not None and on < stage.requested_on:
+        raise InvalidInput(
+            "on",
+            f"stage {award}#{seq} was requested on {stage.requested_on}: its approval and"
+            f" payment cannot be dated {on}, before the request",
+        )
     _check_release(session, found, stage, on)
     fund = fund_code_of(session, found)
     ledger = Ledger(session)

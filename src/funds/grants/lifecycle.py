@@ -288,15 +288,30 @@ def _after_failure(
         done += _forfeit_year(session, award, result.year, result.assessed_on, actor)
     limit = rules.revoke_after_consecutive_failures
     if limit and _consecutive_failures(session, award, result.year) >= limit:
+        first, on = _revoked_by(session, award, result.year, limit)
         done += _terminate(
             session,
             award=award.code,
             reason=ExitReason.CONSECUTIVE_FAILURES,
-            on=result.assessed_on,
+            on=on,
             actor=actor,
-            note=f"{limit} consecutive failed assessments up to {result.year}",
+            note=f"{limit} consecutive failed assessments: {first}–{first + limit - 1}",
         )
     return done
+
+
+def _revoked_by(session: Session, award: Award, year: int, limit: int) -> tuple[int, date]:
+    """The first ``limit`` consecutive failed years in ``year``'s run that include ``year``,
+    and the day the last of their results was given: the title is revoked then, not on the
+    day of whichever result happened to be typed last (a 2026 deemed 不合格 applied after a
+    2027 不合格 of 2027-05-01 revokes on 2027-05-01, not on 2026's deadline)."""
+    windows: list[tuple[date, int]] = []
+    for first in range(year - limit + 1, year + 1):
+        results = [final_assessment(session, award, y) for y in range(first, first + limit)]
+        if all(r is not None and not Grade(r.grade).passes for r in results):
+            windows.append((max(r.assessed_on for r in results if r is not None), first))
+    on, first = min(windows)
+    return first, on
 
 
 _FOLLOWS_FROM = {

@@ -166,6 +166,32 @@ def test_two_consecutive_years_failed_revoke_even_when_recorded_out_of_order(
     assert statement(books, award.code).status == "revoked"
 
 
+@pytest.mark.parametrize("deadlines_first", [True, False])
+def test_revocation_is_dated_by_the_later_of_the_two_failures_whatever_the_order(
+    books: Session, deadlines_first: bool
+) -> None:
+    """2026 not assessed (deemed 不合格 at its deadline), 2027 不合格 on 2027-05-01: the title
+    goes on 2027-05-01, whether the deadline is applied before or after the 2027 result, and
+    money used in between was used while the cluster still held it."""
+    award = cluster_award(books)  # stages 2025 (recognition), 2026, 2027
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.record_pass_through(
+        books,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=50 * WAN,
+        purpose="产业科技创新实体项目",
+        on=date(2027, 2, 1),
+        actor="recipient",
+    )
+    if deadlines_first:
+        grants.apply_deadlines(books, as_of=date(2027, 1, 2))
+    fail(books, award.code, 2027, date(2027, 5, 1))
+    grants.apply_deadlines(books, as_of=date(2027, 6, 1))
+    result = statement(books, award.code)
+    assert (result.status, result.ended_on) == ("revoked", date(2027, 5, 1))
+
+
 def test_revocation_leaves_forfeited_years_forfeited_and_cancels_the_rest(books: Session) -> None:
     award = cluster_award(books, granted_on=date(2024, 3, 1))  # 2024, 2025, 2026
     release(books, award.code, 1, date(2024, 4, 1))
@@ -507,3 +533,19 @@ def test_a_result_given_after_its_year_is_still_recorded_and_gates_its_stage(
     )
     release(books, award.code, 2, date(2027, 2, 1))
     assert statement(books, award.code).paid == 300 * WAN
+
+
+# -- maker-checker (ADV-OPINION §二十一 分步到位; rules.md maker-checker): approval follows request --
+
+
+def test_a_stage_cannot_be_approved_on_a_day_before_it_was_requested(books: Session) -> None:
+    award = cluster_award(books)
+    grants.request_release(books, award=award.code, seq=1, actor="finance-a", on=date(2025, 4, 5))
+    with pytest.raises(InvalidInput, match="requested on 2025-04-05") as refused:
+        grants.approve_release(
+            books, award=award.code, seq=1, actor="finance-b", on=date(2025, 4, 1)
+        )
+    assert refused.value.field == "on"
+    assert statement(books, award.code).paid == 0
+    grants.approve_release(books, award=award.code, seq=1, actor="finance-b", on=date(2025, 4, 5))
+    assert statement(books, award.code).stages[0].status == "paid"
