@@ -653,6 +653,10 @@ def check_award(session: Session, code: str) -> None:
             assert final is not None, f"{code}#{stage.seq} paid with no assessment"
             assert Grade(final.grade).passes, f"{code}#{stage.seq} paid, {stage.year} failed"
             assert final.assessed_on <= stage.paid_on
+        known = final_assessment(session, award, stage.year, stage.paid_on)
+        assert known is None or Grade(known.grade).passes, (
+            f"{code}#{stage.seq} paid on {stage.paid_on}, when {stage.year} stood failed"
+        )
 
 
 def test_random_grants_operations_keep_the_books_whole(engine: Engine) -> None:

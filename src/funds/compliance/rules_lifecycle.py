@@ -61,13 +61,16 @@ def _gate_problem(award: AwardView, stage: StageView) -> str | None:
         )
     if award.recognition_expires is not None and paid_on > award.recognition_expires:
         return f"认定已于 {award.recognition_expires} 到期 / paid after the recognition expired"
-    if stage.gate == Gate.ASSESSMENT:
-        result = award.final_assessment(stage.year, paid_on)
-        if result is None or not result.grade.passes:
-            got = "无考核结果" if result is None else result.grade.label
-            return (
-                f"{stage.year}年度考核为「{got}」/ paid without a passing {stage.year} assessment"
-            )
+    result = award.final_assessment(stage.year, paid_on)
+    if stage.gate == Gate.ASSESSMENT and result is None:
+        return (
+            f"{stage.year}年度考核为「无考核结果」/ paid without a passing {stage.year} assessment"
+        )
+    if result is not None and not result.grade.passes:
+        return (
+            f"{stage.year}年度考核为「{result.grade.label}」/ paid in a year whose assessment"
+            " failed"
+        )
     return None
 
 

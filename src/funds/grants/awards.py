@@ -477,6 +477,18 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
             stage=name,
             year=stage.year,
         )
+    if stage.gate != Gate.ASSESSMENT:  # 对通过考核评价的集群，落实相关财政补助政策 (§二十二)
+        result = final_assessment(session, award, stage.year, on)
+        if result is not None and not Grade(result.grade).passes:
+            raise GateNotMet(
+                "gate-assessment",
+                f"stage {name} is planned in {stage.year}, and {award.code}'s {stage.year}"
+                f" assessment was {Grade(result.grade).label} on {result.assessed_on}: a year"
+                " whose assessment failed gets no subsidy",
+                clause=rules.clauses.get("gate"),
+                stage=name,
+                year=stage.year,
+            )
 
 
 def final_assessment(

@@ -394,7 +394,7 @@ def _forfeit_year(
     open_stages = [
         s
         for s in stages_of(session, award)
-        if s.year == year and s.gate == Gate.ASSESSMENT and s.status in ("committed", "requested")
+        if s.year == year and s.status in ("committed", "requested")
     ]
     if not open_stages:
         return []

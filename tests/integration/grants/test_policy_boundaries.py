@@ -535,7 +535,7 @@ def test_a_result_given_after_its_year_is_still_recorded_and_gates_its_stage(
     assert statement(books, award.code).paid == 300 * WAN
 
 
-# -- maker-checker (ADV-OPINION §二十一 分步到位; rules.md maker-checker): approval follows request --
+# -- maker-checker (rules.md): the approval follows the request -----------------------------
 
 
 def test_a_stage_cannot_be_approved_on_a_day_before_it_was_requested(books: Session) -> None:

@@ -130,6 +130,46 @@ def test_a_cluster_that_fails_a_year_gets_nothing_for_that_year(books: Session) 
     assert grants.fund_year_execution(books, FUND, 2026).available == 10_000 * WAN
 
 
+# ADV-OPINION §二十二: 对通过考核评价的集群，落实相关财政补助政策 — the recognition year too
+def test_a_cluster_that_fails_its_recognition_year_gets_no_stage_for_it(books: Session) -> None:
+    award = cluster_award(books)  # stage 1 (2025) on the recognition of 2025-03-01
+    grants.request_release(books, award=award.code, seq=1, actor="finance-a", on=date(2025, 4, 1))
+    done = grants.record_assessment(
+        books, award=award.code, year=2025, grade="不合格", on=date(2025, 11, 1), actor="p"
+    )
+    assert [c.action for c in done] == ["forfeit"]
+    result = statement(books, award.code)
+    assert [s.status for s in result.stages] == ["forfeited", "committed", "committed"]
+    assert grants.fund_year_execution(books, FUND, 2025).available == 10_000 * WAN
+    with pytest.raises(RuleBreach, match="forfeited"):
+        grants.approve_release(
+            books, award=award.code, seq=1, actor="finance-b", on=date(2025, 11, 3)
+        )
+
+
+def test_a_zone_recognition_stage_waits_while_its_year_stands_failed(books: Session) -> None:
+    award = zone_award(books)
+    grants.record_assessment(
+        books, award=award.code, year=2025, grade="不合格", on=date(2025, 5, 1), actor="p"
+    )
+    with pytest.raises(GateNotMet, match="2025 assessment was 不合格"):
+        grants.request_release(
+            books, award=award.code, seq=1, actor="finance-a", on=date(2025, 5, 2)
+        )
+    grants.record_assessment(
+        books,
+        award=award.code,
+        year=2025,
+        grade="合格",
+        on=date(2025, 7, 1),
+        actor="p",
+        reassessment=True,
+    )
+    grants.request_release(books, award=award.code, seq=1, actor="finance-a", on=date(2025, 7, 2))
+    grants.approve_release(books, award=award.code, seq=1, actor="finance-b", on=date(2025, 7, 2))
+    assert statement(books, award.code).stages[0].status == "paid"
+
+
 # ADV-MEASURES 第十四条: 连续两年未通过考核……撤销省级集群称号
 def test_two_consecutive_failed_cluster_assessments_revoke_the_title(books: Session) -> None:
     award = cluster_award(books)
