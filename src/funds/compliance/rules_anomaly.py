@@ -35,11 +35,11 @@ def duplicate_payment(snapshot: Snapshot) -> list[Finding]:
                     award,
                     Severity.YELLOW,
                     f"{award.code}: {_name(snapshot, enterprise)}（{enterprise}）于 {pairs}"
-                    f" 两次收到 {format_yuan(amount)} 元 / the same amount paid twice within"
+                    f" 收到同额 {format_yuan(amount)} 元 / the same amount paid again within"
                     f" {DUPLICATE_WINDOW_DAYS} days",
                     "核对凭证，如属重复下达则冲正 / check the vouchers; reverse a duplicate",
                     part=f":{enterprise}:{amount}",
-                    amounts={"amount": amount, "times": len(close) + 1},
+                    amounts={"amount": amount},  # money only (分): the dates are in the message
                 )
             )
     return found

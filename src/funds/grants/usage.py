@@ -34,6 +34,7 @@ from funds.grants.queries import passed_and_paid_statement
 from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
 from funds.ledger.by_day import Shortfall, least_from
 from funds.money import format_yuan
+from funds.policy import PROGRAMMES, ProgrammeRules
 
 VERBS = {"pass_through": "pass on", "own_use": "spend"}
 """What the refusal says the recipient cannot do, by kind of use."""
@@ -69,6 +70,7 @@ def record_pass_through(
     if earlier is not None:
         return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
     found = award_by_code(session, award, lock=True)
+    check_pass_through_purpose(rules_of(found), purpose.strip())
     target = enterprise_by_code(session, enterprise)
     require_active(found, on, "pass-through")
     ledger = Ledger(session)
@@ -91,6 +93,24 @@ def record_pass_through(
         purpose=purpose,
         enterprise_id=target.id,
     )
+
+
+def check_pass_through_purpose(rules: ProgrammeRules, purpose: str) -> None:
+    """Refuse money passed on for what another programme's text lists and this one's does not.
+
+    The texts list what each programme's money goes to and end the list in 等, so other
+    wording is accepted; but a purpose that another programme names and this one does not
+    (培育服务型制造标杆企业 under a cluster award, ADV-OPINION §二十一) is a slip to catch.
+    """
+    own = {*rules.pass_through_purposes, *rules.own_use_purposes}
+    for other in PROGRAMMES.values():
+        if purpose in other.pass_through_purposes and purpose not in own:
+            raise InvalidInput(
+                "purpose",
+                f"{purpose!r} is a use of {other.name_zh}, not of {rules.name_zh}, whose money"
+                f" goes to {'、'.join(rules.pass_through_purposes)}等",
+                clause=rules.clauses.get("use"),
+            )
 
 
 def credit_code_of(text: str) -> str:

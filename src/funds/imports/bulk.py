@@ -32,10 +32,10 @@ from funds import bulk
 from funds.db import is_sqlite, table_of
 from funds.errors import FundsError
 from funds.grants import accounts
-from funds.grants.common import now, require_active
+from funds.grants.common import now, require_active, rules_of
 from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Use
-from funds.grants.usage import held_shortfall
+from funds.grants.usage import check_pass_through_purpose, held_shortfall
 from funds.imports.context import Context, existing_keys, natural_key
 from funds.imports.report import ParsedRow
 from funds.ledger import Account, EntryRequest, IdempotencyConflict, Ledger, Leg, PostedEntry
@@ -143,6 +143,7 @@ def _check(row: ParsedRow, key: str, books: _Books, actor: str) -> _Pending | No
     target = books.targets.get(credit)
     if target is None:
         raise UnknownRecord("enterprise", credit)
+    check_pass_through_purpose(rules_of(award), v["purpose"].strip())
     require_active(award, on, "pass-through")
     short = books.held[code].take(on, amount)
     if short is not None:

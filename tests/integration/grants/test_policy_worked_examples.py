@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -596,3 +597,23 @@ def test_officers_may_use_the_chinese_names_of_programmes_tiers_and_grades(
             granted_on=date(2025, 3, 1),
             actor="finance-a",
         )
+
+
+# ADV-OPINION §二十一: 用于支持集群企业产业科技创新实体项目、公共服务平台建设等
+def test_a_cluster_cannot_pass_money_on_for_a_service_zone_purpose(books: Session) -> None:
+    award = cluster_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    use: dict[str, Any] = {"award": award.code, "enterprise": credit_code(1), "amount": 10 * WAN}
+    with pytest.raises(InvalidInput, match="服务型制造集聚区奖补") as refused:
+        grants.record_pass_through(
+            books, **use, purpose="培育服务型制造标杆企业", on=date(2025, 5, 1), actor="r"
+        )
+    assert refused.value.field == "purpose"
+    assert statement(books, award.code).passed_on == 0
+    grants.record_pass_through(
+        books, **use, purpose="产业科技创新实体项目", on=date(2025, 5, 1), actor="r"
+    )
+    grants.record_pass_through(  # the list ends in 等: other wording stands
+        books, **use, purpose="集群企业技术改造项目", on=date(2025, 5, 2), actor="r"
+    )
+    assert statement(books, award.code).passed_on == 20 * WAN

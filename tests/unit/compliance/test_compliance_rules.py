@@ -503,4 +503,5 @@ def test_three_payments_of_the_same_amount_make_one_duplicate_finding() -> None:
         uses=tuple(through(10 * WAN, date(2025, 5, day)) for day in (1, 1, 20)),
     )
     found = only(anomaly.duplicate_payment(snap(award, as_of=date(2025, 6, 1))))
-    assert found.amounts["times"] == 3
+    assert "2025-05-01 与 2025-05-01、2025-05-01 与 2025-05-20" in found.message
+    assert found.amounts == {"amount": 10 * WAN}  # money only, in 分: no count posing as 分
