@@ -89,6 +89,12 @@ def amount_problem(
     return "amount", f"{what}{cited}, not {asked}元"
 
 
+def tier_amount(programme: str, tier: str) -> int | None:
+    """The fixed award of ``programme``'s ``tier`` (``None``: no such tier, or none fixed)."""
+    rules = programme_rules(programme)
+    return rules.tiers.get(tier) if rules is not None and tier else None
+
+
 def tier_of(programme: str, amount: int) -> str:
     """The one tier of ``programme`` whose award is ``amount`` (``""``: none, or several)."""
     rules = programme_rules(programme)

@@ -33,6 +33,7 @@ from funds.planner.inputs import (
     amount_problem,
     default_schedule,
     schedule_problem,
+    tier_amount,
     tier_of,
 )
 from funds.policy import canonical
@@ -304,15 +305,18 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
     programme = _str(row, "programme", f"{where}.programme")
     defaults = programmes.get(programme, {})
     merged = {**defaults, **row}
+    tier = _str(merged, "tier", f"{where}.tier", default="")
+    tier = canonical(tier) if tier else ""  # 省级 / 国家级 / 世界级 as officers type them
+    fixed = tier_amount(programme, tier)
     if "amount" in merged and ("amount" in row or "amount_min" not in row):
         amount_min = amount_max = _money(merged, "amount", where)
+    elif fixed is not None and "amount_min" not in merged and "amount_max" not in merged:
+        amount_min = amount_max = fixed  # a named tier asks for its amount (§二十一)
     else:
         amount_min = _money(merged, "amount_min", where)
         amount_max = _money(merged, "amount_max", where)
     if not 0 < amount_min <= amount_max:
         raise ScenarioInvalid(f"{where}.amount_min", "need 0 < amount_min ≤ amount_max")
-    tier = _str(merged, "tier", f"{where}.tier", default="")
-    tier = canonical(tier) if tier else ""  # 省级 / 国家级 / 世界级 as officers type them
     problem = amount_problem(programme, tier, amount_min, amount_max)
     if problem is not None:
         field = problem[0]

@@ -108,6 +108,14 @@ def test_an_advanced_cluster_asks_for_its_tier_amount(tier: str, amount: str, st
     assert candidate.tier == stored
 
 
+@pytest.mark.parametrize(("tier", "amount"), [("national", "1000万"), ("省级", "500万")])
+def test_a_cluster_that_names_its_tier_asks_for_its_amount(tier: str, amount: str) -> None:
+    body = advanced(tier=tier)
+    del body["candidates"][0]["amount"]
+    candidate = inputs_from_dict(body).candidates[0]
+    assert candidate.amount_min == candidate.amount_max == parse_fen(amount)
+
+
 @pytest.mark.parametrize(
     ("fields", "where", "says"),
     [
