@@ -355,6 +355,7 @@ def test_funds_verify_json_reports_counts_and_head(cli_book: Book) -> None:
         "entries": 3,
         "postings": 6,
         "accounts": 3,
+        "records": 0,  # no grants records in this ledger
         "head_hash": cli_book.head()[1],
         "first_problem": None,
         "problems": [],

@@ -48,7 +48,8 @@ from funds.grants.awards import final_assessment
 from funds.grants.corrections import REVERSIBLE
 from funds.grants.errors import MakerChecker, RuleBreach
 from funds.grants.models import Award, Stage, Termination
-from funds.ledger import AlreadyReversed, Ledger, verify
+from funds.grants.reconcile import verify_books
+from funds.ledger import AlreadyReversed, Ledger
 from funds.policy import WAN, ExitReason, Gate, Grade, Programme, rules_for
 
 FUND = "prop"
@@ -353,7 +354,7 @@ class GrantsMachine(RuleBasedStateMachine):
             return
         self.checked = fingerprint
         with self.database.unit_of_work(readonly=True) as session:
-            report = verify(session.connection())
+            report = verify_books(session)  # the ledger, and the grants records against it
             assert report.ok, report.problems
             assert no_account_past_its_rule(session) == []
             for year in (*YEARS, max(YEARS) + 1):

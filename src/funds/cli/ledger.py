@@ -15,7 +15,8 @@ from funds.cli.common import (
     table,
     unit_of_work,
 )
-from funds.ledger import Ledger, verify
+from funds.grants.reconcile import verify_books
+from funds.ledger import Ledger
 from funds.migrate import current_revision
 from funds.money import format_yuan, to_yuan_string
 
@@ -32,9 +33,11 @@ def init() -> None:
 
 
 def verify_command(json_output: JsonFlag = False) -> None:
-    """Re-check every entry's hash and replay every balance; exit 6 when anything is off."""
+    """Re-check every entry's hash and replay every balance, then check the grants records
+    (stages, uses, recoveries, exits) against the entries they name; exit 6 when anything is
+    off."""
     with unit_of_work(json_output=json_output, readonly=True) as session:
-        report = verify(session.connection())
+        report = verify_books(session)
     if json_output:
         emit_json(
             {
@@ -42,6 +45,7 @@ def verify_command(json_output: JsonFlag = False) -> None:
                 "entries": report.entries,
                 "postings": report.postings,
                 "accounts": report.accounts,
+                "records": report.records,
                 "head_hash": report.head_hash,
                 "first_problem": report.problem,
                 "problems": report.problems,
@@ -50,7 +54,8 @@ def verify_command(json_output: JsonFlag = False) -> None:
     elif report.ok:
         console.print(
             f"ledger verifies: {report.entries} entries, {report.postings} postings,"
-            f" {report.accounts} accounts; head {report.head_hash[:16]}…"
+            f" {report.accounts} accounts; head {report.head_hash[:16]}…; {report.records}"
+            " grants records agree with it"
         )
     else:
         err_console.print(f"[bold red]LEDGER DOES NOT VERIFY[/]: {report.problem}")

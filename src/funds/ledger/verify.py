@@ -68,6 +68,8 @@ class VerifyReport:
     entries: int = 0
     postings: int = 0
     accounts: int = 0
+    records: int = 0
+    """Rows of the grants records checked against the ledger (:mod:`funds.grants.reconcile`)."""
     head_hash: str = GENESIS
     problem: str | None = None
     problems: list[str] = field(default_factory=list)

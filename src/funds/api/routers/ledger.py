@@ -24,7 +24,8 @@ from funds.api.schemas.ledger import (
 )
 from funds.api.types import KEY_PATTERN, Day
 from funds.api.users import Role
-from funds.ledger import Ledger, verify
+from funds.grants.reconcile import verify_books
+from funds.ledger import Ledger
 from funds.money import to_yuan_string
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
@@ -110,13 +111,15 @@ def head(session: SessionDep) -> HeadRead:
 
 @router.get("/verification", **allow(Role.AUDITOR))
 def verification(session: SessionDep) -> VerifyRead:
-    """Replay the journal: every hash, every entry's sum, every stored balance."""
-    report = verify(session.connection())
+    """Replay the journal (every hash, every entry's sum, every stored balance), then check
+    the grants records (stages, uses, recoveries, exits) against the entries they name."""
+    report = verify_books(session)
     return VerifyRead(
         ok=report.ok,
         entries=report.entries,
         postings=report.postings,
         accounts=report.accounts,
+        records=report.records,
         head_hash=report.head_hash,
         first_problem=report.problem,
         problems=report.problems,

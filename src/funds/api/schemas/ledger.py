@@ -66,6 +66,8 @@ class VerifyRead(Strict):
     entries: int
     postings: int
     accounts: int
+    records: int
+    """Grants records (stages, uses, recoveries, exits) checked against their entries."""
     head_hash: str
     first_problem: str | None
     problems: list[str]
