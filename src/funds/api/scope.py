@@ -115,7 +115,7 @@ class Scope:
         if not self.limited:
             return
         found = session.exec(
-            select(Enterprise).where(Enterprise.credit_code == credit_code)
+            select(Enterprise).where(Enterprise.credit_code == credit_code.strip().upper())
         ).first()
         visible = self.visible_awards(session) or set()
         in_city = found is not None and self.city is not None and found.city == self.city

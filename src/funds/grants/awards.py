@@ -38,6 +38,7 @@ from funds.ledger import EntryRequest, Ledger, Leg
 from funds.money import format_wan, format_yuan
 from funds.policy import (
     CountyClusterFacts,
+    FailedStagePolicy,
     Gate,
     Grade,
     Programme,
@@ -483,8 +484,12 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
             raise GateNotMet(
                 "gate-assessment",
                 f"stage {name} is planned in {stage.year}, and {award.code}'s {stage.year}"
-                f" assessment was {Grade(result.grade).label} on {result.assessed_on}: a year"
-                " whose assessment failed gets no subsidy",
+                f" assessment was {Grade(result.grade).label} on {result.assessed_on}: "
+                + (
+                    "the stage waits for a passing re-assessment after rectification"
+                    if rules.failed_stage is FailedStagePolicy.DEFER
+                    else "a year whose assessment failed gets no subsidy"
+                ),
                 clause=rules.clauses.get("gate"),
                 stage=name,
                 year=stage.year,

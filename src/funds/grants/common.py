@@ -70,7 +70,9 @@ _ENTRY_BY_KEY = DriverStatement(
 
 
 def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
-    """Return the enterprise with this credit code or raise :class:`UnknownRecord`."""
+    """Return the enterprise with this credit code (as typed: any case, spaces around) or
+    raise :class:`UnknownRecord`."""
+    credit_code = credit_code.strip().upper()  # stored upper-case (funds.grants.records)
     found = session.exec(_ENTERPRISE, params={"credit_code": credit_code}).first()
     if found is None:
         raise UnknownRecord("enterprise", credit_code)

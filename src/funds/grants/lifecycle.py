@@ -14,6 +14,7 @@ from) and, where the programme recovers, raises a receivable equal to the money 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -281,7 +282,15 @@ def _after_failure(
                 award.code,
                 "rectify",
                 f"{result.year} {Grade(result.grade).label}: rectify and be re-assessed by"
-                f" {result.rectification_due}; the {result.year} stage waits",
+                f" {result.rectification_due}"
+                + (
+                    f"; the {result.year} stage waits"
+                    if any(
+                        s.year == result.year and s.status in ("committed", "requested")
+                        for s in stages_of(session, award)
+                    )
+                    else ""
+                ),
             )
         )
     if rules.failed_stage is FailedStagePolicy.FORFEIT:
@@ -695,9 +704,10 @@ def record_report(
 ) -> ReportSubmission:
     """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual).
 
-    Refused (naming ``on``) when dated before the period it reports on begins: a report on
-    2026Q3 given in May 2026 is no report of that quarter (ZONE-GUIDE 评估管理 每季度末报送;
-    COUNTY-PLAN 附件4 第八条 将上一年度集群发展情况报).
+    Refused (naming ``on``) when dated before the period's end is near: a quarter's report
+    from the first day of its last month (ZONE-GUIDE 评估管理 每季度末报送), a year's once the
+    year is over (COUNTY-PLAN 附件4 第八条 将上一年度集群发展情况报); and (naming ``period``)
+    for a period that ended before the recognition, when no report was due.
     """
     found = award_by_code(session, award)
     rules = rules_of(found)
@@ -711,12 +721,24 @@ def record_report(
             "period", f"{period!r} is not a report period of {rules.name_zh} (e.g. {expected})"
         )
     year = int(period[:4])
-    starts = date(year, 3 * int(period[5]) - 2, 1) if quarterly else date(year, 1, 1)
-    if on < starts:
+    if quarterly:
+        last_month = 3 * int(period[5])
+        ends = date(year, last_month, calendar.monthrange(year, last_month)[1])
+        opens, why = date(year, last_month, 1), "每季度末报送: from the quarter's last month"
+    else:
+        ends = date(year, 12, 31)
+        opens, why = date(year + 1, 1, 1), "将上一年度集群发展情况报: once the year is over"
+    if ends < found.granted_on:
+        raise InvalidInput(
+            "period",
+            f"{award} was recognised on {found.granted_on}; no report is due on {period},"
+            f" which ended on {ends}",
+        )
+    if on < opens:
         raise InvalidInput(
             "on",
-            f"a report on {period} cannot be submitted on {on}, before the period it reports"
-            f" on begins ({starts})",
+            f"a report on {period} cannot be submitted on {on}: it is due at the end of the"
+            f" period ({why}, {opens})",
         )
     existing = session.exec(
         select(ReportSubmission).where(

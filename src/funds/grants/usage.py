@@ -100,8 +100,20 @@ def check_pass_through_purpose(rules: ProgrammeRules, purpose: str) -> None:
 
     The texts list what each programme's money goes to and end the list in 等, so other
     wording is accepted; but a purpose that another programme names and this one does not
-    (培育服务型制造标杆企业 under a cluster award, ADV-OPINION §二十一) is a slip to catch.
+    (培育服务型制造标杆企业 under a cluster award, ADV-OPINION §二十一) is a slip to catch, and
+    so is a zone's own-use purpose (诊断宣贯) recorded as money passed on, which would count
+    towards the 80 % floor (ZONE-GUIDE 评估管理).
     """
+    floor = rules.min_pass_through_percent
+    own_use_only = purpose in rules.own_use_purposes and purpose not in rules.pass_through_purposes
+    if floor is not None and own_use_only:  # 剩余资金用于开展诊断宣贯……
+        raise InvalidInput(
+            "purpose",
+            f"{purpose!r} is one of the uses of the rest (at most {100 - floor} %) that"
+            f" {rules.name_zh}'s recipient spends itself: record it as own spending, not as"
+            f" money passed on to an enterprise (for {'、'.join(rules.pass_through_purposes)}等)",
+            clause=rules.clauses.get("use"),
+        )
     own = {*rules.pass_through_purposes, *rules.own_use_purposes}
     for other in PROGRAMMES.values():
         if purpose in other.pass_through_purposes and purpose not in own:

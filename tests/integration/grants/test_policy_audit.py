@@ -116,16 +116,26 @@ def test_a_repayment_cannot_be_dated_before_the_exit_that_raised_the_receivable(
 # -- ZONE-GUIDE 评估管理: 每季度末向省工业和信息化厅报送; COUNTY-PLAN 附件4 第八条 -------------
 
 
-def test_a_quarterly_report_cannot_be_given_before_its_quarter_begins(books: Session) -> None:
-    award = zone_award(books)
-    for period in ("2025Q3", "2030Q1"):
-        with pytest.raises(InvalidInput, match="before the period") as info:
-            grants.record_report(
-                books, award=award.code, period=period, on=date(2025, 5, 1), actor="z"
-            )
+def test_a_quarterly_report_is_given_at_the_quarters_end_not_before(books: Session) -> None:
+    award = zone_award(books)  # granted 2025-03-01
+    for period, on in (("2025Q3", date(2025, 5, 1)), ("2025Q3", date(2025, 8, 31))):
+        with pytest.raises(InvalidInput, match="due at the end of the period") as info:
+            grants.record_report(books, award=award.code, period=period, on=on, actor="z")
         assert info.value.field == "on"
-    grants.record_report(books, award=award.code, period="2025Q3", on=date(2025, 7, 1), actor="z")
+    grants.record_report(books, award=award.code, period="2025Q3", on=date(2025, 9, 1), actor="z")
     grants.record_report(books, award=award.code, period="2025Q2", on=date(2025, 6, 30), actor="z")
+
+
+def test_no_report_is_taken_for_a_period_that_ended_before_the_recognition(
+    books: Session,
+) -> None:
+    award = zone_award(books)  # granted 2025-03-01: 2025Q1 is due, 2024Q4 was not
+    with pytest.raises(InvalidInput, match="no report is due on 2024Q4") as info:
+        grants.record_report(
+            books, award=award.code, period="2024Q4", on=date(2025, 3, 20), actor="z"
+        )
+    assert info.value.field == "period"
+    grants.record_report(books, award=award.code, period="2025Q1", on=date(2025, 3, 20), actor="z")
 
 
 def test_the_quarterly_report_is_due_on_the_quarters_last_day(books: Session) -> None:
@@ -169,8 +179,9 @@ def test_the_county_annual_report_is_due_on_30_march_itself(books: Session) -> N
     assert severities(county_annual_report(load_snapshot(books, date(2026, 3, 31))), subject) == [
         "red"
     ]
-    with pytest.raises(InvalidInput, match="before the period"):
-        grants.record_report(books, award=code, period="2026", on=date(2025, 12, 1), actor="c")
+    for period, on in (("2026", date(2025, 12, 1)), ("2025", date(2025, 12, 31))):  # 上一年度
+        with pytest.raises(InvalidInput, match="once the year is over"):
+            grants.record_report(books, award=code, period=period, on=on, actor="c")
     grants.record_report(books, award=code, period="2025", on=date(2026, 3, 30), actor="c")
     assert severities(county_annual_report(load_snapshot(books, date(2026, 3, 31))), subject) == []
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants, policy
 from funds.errors import InvalidInput
+from funds.grants.credit_code import make_credit_code
 from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach
 from funds.grants.models import Stage
 from funds.policy import WAN, YI, CountyClusterFacts, Gate, Grade, Programme, check_county_criteria
@@ -549,3 +550,18 @@ def test_a_stage_cannot_be_approved_on_a_day_before_it_was_requested(books: Sess
     assert statement(books, award.code).paid == 0
     grants.approve_release(books, award=award.code, seq=1, actor="finance-b", on=date(2025, 4, 5))
     assert statement(books, award.code).stages[0].status == "paid"
+
+
+# -- GB 32100-2015: 统一社会信用代码 --------------------------------------------------------
+
+
+def test_a_credit_code_is_found_whatever_case_it_is_typed_in(books: Session) -> None:
+    code = credit_code(1)
+    assert grants.enterprise_receipts(books, code.lower()) == []
+
+
+def test_a_credit_code_must_start_with_a_registration_authority(books: Session) -> None:
+    with pytest.raises(InvalidInput, match="registration authority"):
+        grants.add_enterprise(
+            books, actor="f", credit_code=make_credit_code("0" * 17), name="无", city="合肥"
+        )

@@ -617,3 +617,21 @@ def test_a_cluster_cannot_pass_money_on_for_a_service_zone_purpose(books: Sessio
         books, **use, purpose="集群企业技术改造项目", on=date(2025, 5, 2), actor="r"
     )
     assert statement(books, award.code).passed_on == 20 * WAN
+
+
+# ZONE-GUIDE 评估管理: 剩余资金用于开展诊断宣贯、推介典型案例、搭建公共服务平台、举办工业设计赛事等
+def test_a_zone_own_use_purpose_is_not_money_passed_on(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    with pytest.raises(InvalidInput, match="record it as own spending") as refused:
+        grants.record_pass_through(
+            books,
+            award=award.code,
+            enterprise=credit_code(1),
+            amount=10 * WAN,
+            purpose="诊断宣贯",
+            on=date(2025, 5, 1),
+            actor="r",
+        )
+    assert refused.value.field == "purpose"
+    assert statement(books, award.code).passed_on == 0

@@ -77,7 +77,9 @@ class EnterpriseCreate(Strict):
     model_config = _examples(
         {"credit_code": "91340100MA0000001K", "name": "合肥示例企业", "city": "合肥"}
     )
-    credit_code: Annotated[str, Field(min_length=18, max_length=18, pattern=r"^[0-9A-Z]{18}$")]
+    credit_code: Annotated[
+        str, Field(min_length=18, max_length=18, pattern=r"^[0-9A-Za-z]{18}$")
+    ]  # stored upper-case, as the CLI and the imports store it
     name: Name
     city: Annotated[str, text_field(20, min_length=1)]
 
