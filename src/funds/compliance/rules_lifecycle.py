@@ -7,7 +7,7 @@ prove, every night, that it did not happen.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from funds.compliance.findings import Finding, Severity, award_finding
 from funds.compliance.snapshot import AwardView, Snapshot, StageView
@@ -62,6 +62,8 @@ def _gate_problem(award: AwardView, stage: StageView) -> str | None:
     if award.recognition_expires is not None and paid_on > award.recognition_expires:
         return f"认定已于 {award.recognition_expires} 到期 / paid after the recognition expired"
     result = award.final_assessment(stage.year, paid_on)
+    if stage.gate != Gate.ASSESSMENT:  # only a failure on record before the day it was paid
+        result = award.final_assessment(stage.year, paid_on - timedelta(days=1))
     if stage.gate == Gate.ASSESSMENT and result is None:
         return (
             f"{stage.year}年度考核为「无考核结果」/ paid without a passing {stage.year} assessment"

@@ -23,6 +23,7 @@ from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants.common import award_by_code, raise_ended, rules_of
 from funds.grants.errors import RuleBreach
+from funds.grants.lifecycle import forfeit_failed_year
 from funds.grants.models import Award, BudgetChange, FundYear, Recovery, Stage, Use
 from funds.grants.usage import check_own_use_after_reversal
 from funds.ledger import Ledger, PostedEntry
@@ -63,8 +64,18 @@ def reverse_entry(
     )
     if reversal.replayed:
         return reversal
+    stage = None
+    if original.kind == "release":
+        stage = session.exec(select(Stage).where(Stage.release_entry_id == entry_id)).one()
     _undo_record(session, original.kind, entry_id, reversal.id)
     session.flush()
+    if stage is not None:
+        # Back to committed in a year whose assessment now stands failed, the stage can never
+        # be paid again: under the forfeit rule (clusters, counties) its commitment goes back
+        # to the budget at once instead of hanging there.
+        award = session.get(Award, stage.award_id)
+        assert award is not None
+        forfeit_failed_year(session, award, stage.year, reversal.effective_date, actor)
     return reversal
 
 

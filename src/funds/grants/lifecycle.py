@@ -397,6 +397,19 @@ def _consecutive_failures(session: Session, award: Award, year: int) -> int:
     return last - first + 1
 
 
+def forfeit_failed_year(session: Session, award: Award, year: int, on: date, actor: str) -> None:
+    """Forfeit ``year``'s open stages if its final assessment stands failed and the programme
+    forfeits a failed year's money (after a reversed release put a stage back)."""
+    rules = rules_of(award)
+    result = final_assessment(session, award, year)
+    if (
+        rules.failed_stage is FailedStagePolicy.FORFEIT
+        and result
+        and not Grade(result.grade).passes
+    ):
+        _forfeit_year(session, award, year, max(on, result.assessed_on), actor)
+
+
 def _forfeit_year(
     session: Session, award: Award, year: int, on: date, actor: str
 ) -> list[Consequence]:
@@ -699,13 +712,18 @@ def review_recognition(
     ]
 
 
+REPORT_OPENS_DAYS = 30
+"""A quarter's report is taken from this many days before the quarter's last day: when the
+``zone-quarterly-report`` alert starts asking for it (orange)."""
+
+
 def record_report(
     session: Session, *, award: str, period: str, on: date, actor: str
 ) -> ReportSubmission:
     """Record a progress report: ``2026Q1`` (zone, quarterly) or ``2025`` (county, annual).
 
     Refused (naming ``on``) when dated before the period's end is near: a quarter's report
-    from the first day of its last month (ZONE-GUIDE 评估管理 每季度末报送), a year's once the
+    from 30 days before its last day (ZONE-GUIDE 评估管理 每季度末报送), a year's once the
     year is over (COUNTY-PLAN 附件4 第八条 将上一年度集群发展情况报); and (naming ``period``)
     for a period that ended before the recognition, when no report was due.
     """
@@ -724,7 +742,8 @@ def record_report(
     if quarterly:
         last_month = 3 * int(period[5])
         ends = date(year, last_month, calendar.monthrange(year, last_month)[1])
-        opens, why = date(year, last_month, 1), "每季度末报送: from the quarter's last month"
+        opens = ends - timedelta(days=REPORT_OPENS_DAYS)
+        why = f"每季度末报送: from {REPORT_OPENS_DAYS} days before the quarter's last day"
     else:
         ends = date(year, 12, 31)
         opens, why = date(year + 1, 1, 1), "将上一年度集群发展情况报: once the year is over"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from funds.grants import accounts
@@ -116,7 +117,21 @@ def _dated(day: date | None, recorded: date | None, what: str, report: VerifyRep
 
 
 def _uses(session: Session, books: _Books, report: VerifyReport) -> int:
-    rows = session.exec(select(Use).order_by(col(Use.id))).all()
+    rows = (
+        session.connection()
+        .execute(  # columns, not entities: this table is the big one
+            sa_select(
+                col(Use.id),
+                col(Use.award_id),
+                col(Use.kind),
+                col(Use.amount),
+                col(Use.effective_date),
+                col(Use.entry_id),
+                col(Use.reversed_by),
+            ).order_by(col(Use.id))
+        )
+        .all()
+    )
     for use in rows:
         what = f"{books.codes.get(use.award_id, use.award_id)} {use.kind} #{use.id}"
         day = books.entry(use.entry_id, what, report)
@@ -176,6 +191,9 @@ def _recoveries(session: Session, books: _Books, report: VerifyReport) -> int:
         day = books.entry(row.entry_id, what, report)
         if day is None:
             continue
+        kind = books.entries[row.entry_id][0]
+        if kind != row.kind:
+            report.fail(f"{what} names entry #{row.entry_id}, a {kind} entry")
         _dated(day, row.effective_date, what, report)
         books.moves(row.entry_id, row.amount, what, report)
         books.reversal(row.entry_id, row.reversed_by, what, report)

@@ -308,10 +308,12 @@ def _candidate(row: dict[str, Any], where: str, programmes: dict[str, Any]) -> C
     tier = _str(merged, "tier", f"{where}.tier", default="")
     tier = canonical(tier) if tier else ""  # 省级 / 国家级 / 世界级 as officers type them
     fixed = tier_amount(programme, tier)
-    if "amount" in merged and ("amount" in row or "amount_min" not in row):
-        amount_min = amount_max = _money(merged, "amount", where)
-    elif fixed is not None and "amount_min" not in merged and "amount_max" not in merged:
+    if "amount" in row:
+        amount_min = amount_max = _money(row, "amount", where)
+    elif fixed is not None and "amount_min" not in row and "amount_max" not in row:
         amount_min = amount_max = fixed  # a named tier asks for its amount (§二十一)
+    elif "amount" in merged and "amount_min" not in row:
+        amount_min = amount_max = _money(merged, "amount", where)
     else:
         amount_min = _money(merged, "amount_min", where)
         amount_max = _money(merged, "amount_max", where)

@@ -17,6 +17,7 @@ from funds.compliance.rules_lifecycle import (
     consecutive_failures,
     county_annual_report,
     rectification_due,
+    stage_without_gate,
     zone_quarterly_report,
 )
 from funds.errors import InvalidInput
@@ -118,11 +119,11 @@ def test_a_repayment_cannot_be_dated_before_the_exit_that_raised_the_receivable(
 
 def test_a_quarterly_report_is_given_at_the_quarters_end_not_before(books: Session) -> None:
     award = zone_award(books)  # granted 2025-03-01
-    for period, on in (("2025Q3", date(2025, 5, 1)), ("2025Q3", date(2025, 8, 31))):
+    for period, on in (("2025Q3", date(2025, 5, 1)), ("2025Q3", date(2025, 8, 30))):
         with pytest.raises(InvalidInput, match="due at the end of the period") as info:
             grants.record_report(books, award=award.code, period=period, on=on, actor="z")
         assert info.value.field == "on"
-    grants.record_report(books, award=award.code, period="2025Q3", on=date(2025, 9, 1), actor="z")
+    grants.record_report(books, award=award.code, period="2025Q3", on=date(2025, 8, 31), actor="z")
     grants.record_report(books, award=award.code, period="2025Q2", on=date(2025, 6, 30), actor="z")
 
 
@@ -612,3 +613,15 @@ def test_materials_follow_a_pending_failure_only(books: Session) -> None:
         grants.record_rectification(
             books, award=award.code, year=2026, on=date(2026, 5, 1), actor="z"
         )
+
+
+def test_a_failed_result_dated_the_day_of_a_payment_does_not_flag_that_payment(
+    books: Session,
+) -> None:
+    """ADV-OPINION §二十二: the recognition stage paid on 2025-06-01, the 2025 不合格 given the
+    same day after it: the payment stood on its gate when it was made."""
+    award = cluster_award(books)
+    release(books, award.code, 1, date(2025, 6, 1))
+    assess(books, award.code, 2025, "不合格", date(2025, 6, 1))
+    found = stage_without_gate(load_snapshot(books, date(2025, 7, 1)))
+    assert [f.subject for f in found] == []

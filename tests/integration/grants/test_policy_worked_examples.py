@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from factories import FUND, another_cluster, cluster_award, credit_code, release, world, zone_award
 from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, BudgetShortfall, GateNotMet, MakerChecker, RuleBreach
+from funds.grants.models import Stage
 from funds.ledger import verify
 from funds.policy import WAN, Grade, Programme
 
@@ -635,3 +636,23 @@ def test_a_zone_own_use_purpose_is_not_money_passed_on(books: Session) -> None:
         )
     assert refused.value.field == "purpose"
     assert statement(books, award.code).passed_on == 0
+
+
+def test_a_reversed_release_in_a_failed_cluster_year_is_forfeited_not_left_committed(
+    books: Session,
+) -> None:
+    award = cluster_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    grants.record_assessment(
+        books, award=award.code, year=2025, grade="不合格", on=date(2025, 11, 1), actor="p"
+    )
+    paid = statement(books, award.code).stages[0]
+    assert paid.status == "paid"
+    entry = books.exec(select(Stage.release_entry_id).where(Stage.award_id == award.id)).first()
+    assert entry is not None
+    grants.reverse_entry(
+        books, entry_id=entry, reason="付错", actor="finance-b", on=date(2025, 11, 5)
+    )
+    result = statement(books, award.code)
+    assert result.stages[0].status == "forfeited"
+    assert grants.fund_year_execution(books, FUND, 2025).available == 10_000 * WAN
