@@ -117,32 +117,44 @@ def _dated(day: date | None, recorded: date | None, what: str, report: VerifyRep
 
 
 def _uses(session: Session, books: _Books, report: VerifyReport) -> int:
+    return _money_rows(session, books, report, Use)
+
+
+def _recoveries(session: Session, books: _Books, report: VerifyReport) -> int:
+    return _money_rows(session, books, report, Recovery)
+
+
+def _money_rows(
+    session: Session, books: _Books, report: VerifyReport, table: type[Use] | type[Recovery]
+) -> int:
+    """Uses and recoveries alike: each row's entry exists, is of the row's kind and date,
+    moved the row's amount, and is reversed exactly when the row says so."""
     rows = (
         session.connection()
-        .execute(  # columns, not entities: this table is the big one
+        .execute(  # columns, not entities: award_use is the big table
             sa_select(
-                col(Use.id),
-                col(Use.award_id),
-                col(Use.kind),
-                col(Use.amount),
-                col(Use.effective_date),
-                col(Use.entry_id),
-                col(Use.reversed_by),
-            ).order_by(col(Use.id))
+                col(table.id),
+                col(table.award_id),
+                col(table.kind),
+                col(table.amount),
+                col(table.effective_date),
+                col(table.entry_id),
+                col(table.reversed_by),
+            ).order_by(col(table.id))
         )
         .all()
     )
-    for use in rows:
-        what = f"{books.codes.get(use.award_id, use.award_id)} {use.kind} #{use.id}"
-        day = books.entry(use.entry_id, what, report)
+    for row in rows:
+        what = f"{books.codes.get(row.award_id, row.award_id)} {row.kind} #{row.id}"
+        day = books.entry(row.entry_id, what, report)
         if day is None:
             continue
-        kind = books.entries[use.entry_id][0]
-        if kind != use.kind:
-            report.fail(f"{what} names entry #{use.entry_id}, a {kind} entry")
-        _dated(day, use.effective_date, what, report)
-        books.moves(use.entry_id, use.amount, what, report)
-        books.reversal(use.entry_id, use.reversed_by, what, report)
+        kind = books.entries[row.entry_id][0]
+        if kind != row.kind:
+            report.fail(f"{what} names entry #{row.entry_id}, a {kind} entry")
+        _dated(day, row.effective_date, what, report)
+        books.moves(row.entry_id, row.amount, what, report)
+        books.reversal(row.entry_id, row.reversed_by, what, report)
     return len(rows)
 
 
@@ -181,22 +193,6 @@ def _stages(session: Session, books: _Books, report: VerifyReport) -> int:
             _dated(day, stage.closed_on, f"{what} closing", report)
         elif stage.status not in OPEN:
             report.fail(f"{what}: no stage has that status")
-    return len(rows)
-
-
-def _recoveries(session: Session, books: _Books, report: VerifyReport) -> int:
-    rows = session.exec(select(Recovery).order_by(col(Recovery.id))).all()
-    for row in rows:
-        what = f"{books.codes.get(row.award_id, row.award_id)} {row.kind} #{row.id}"
-        day = books.entry(row.entry_id, what, report)
-        if day is None:
-            continue
-        kind = books.entries[row.entry_id][0]
-        if kind != row.kind:
-            report.fail(f"{what} names entry #{row.entry_id}, a {kind} entry")
-        _dated(day, row.effective_date, what, report)
-        books.moves(row.entry_id, row.amount, what, report)
-        books.reversal(row.entry_id, row.reversed_by, what, report)
     return len(rows)
 
 
