@@ -2,7 +2,9 @@
 
 Each module named in :data:`MODULES` exposes ``run(*, quick: bool = False) -> dict``; the
 ones not written yet are listed as absent. ``FUNDS_BENCH_QUICK=1`` asks for a reduced-size
-smoke run.
+smoke run. The document opens with the machine's own reference figures
+(:func:`bench.machine.reference`), taken before any benchmark runs, so that runs on
+different machines can be told apart.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import platform
 import sys
 import time
 from typing import Any
+
+from bench.machine import reference
 
 MODULES = [
     "bench.ledger",
@@ -29,6 +33,7 @@ MODULES = [
 def main() -> int:
     """Run the benchmarks and print the JSON document; exit 1 when a module failed."""
     quick = os.environ.get("FUNDS_BENCH_QUICK") == "1"
+    machine = reference()
     results: dict[str, Any] = {}
     failed = False
     for name in MODULES:
@@ -50,6 +55,7 @@ def main() -> int:
         "quick": quick,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "machine": machine,
         "benchmarks": results,
     }
     json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
