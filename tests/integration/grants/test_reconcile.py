@@ -4,16 +4,22 @@ fails verification, naming the row, instead of changing what statements and aler
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
-from factories import cluster_award, credit_code, release, world, zone_award
+from factories import FreshFactory, cluster_award, credit_code, release, world, zone_award
 from funds import grants
+from funds.grants import reconcile
 from funds.grants.reconcile import verify_books
+from funds.ledger import AccountKind, BalanceRule, EntryRequest, Ledger, Leg
 from funds.policy import WAN, Grade
+
+ledger_verify = importlib.import_module("funds.ledger.verify")  # the module, not its function
 
 
 @pytest.fixture
@@ -92,3 +98,44 @@ def test_a_record_edited_behind_the_engine_fails_verification(
     report = verify_books(books)
     assert not report.ok
     assert says.format(use=use, entry=entry, recovery=recovery) in " ".join(report.problems)
+
+
+def test_verification_reads_one_snapshot_while_others_post(
+    fresh_database: FreshFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry committed by another writer while ``verify`` reads (here: between its read of
+    the entries and its read of the postings) is not half seen: PostgreSQL's default READ
+    COMMITTED would show the new postings without their entry and report a broken ledger."""
+    database = fresh_database()
+
+    def post_one(n: int) -> None:
+        with database.unit_of_work() as unit:
+            Ledger(unit).post(
+                EntryRequest(
+                    kind="test",
+                    effective_date=date(2026, 4, 1),
+                    legs=[Leg("treasury", -100), Leg("fund:mfg:2026:available", 100)],
+                    actor="officer-a",
+                    idempotency_key=f"snapshot-{n}",
+                )
+            )
+
+    with database.unit_of_work() as unit:
+        ledger = Ledger(unit)
+        ledger.open_account("treasury", AccountKind.EQUITY, BalanceRule.FREE)
+        ledger.open_account("fund:mfg:2026:available", AccountKind.ASSET, BalanceRule.FREE)
+    post_one(0)
+    postings_by_entry = ledger_verify._postings_by_entry
+
+    def meanwhile(conn: Connection) -> Iterator[tuple[int, list[tuple[int, int, object]]]]:
+        post_one(1)  # committed by another connection mid-verification
+        yield from postings_by_entry(conn)
+
+    monkeypatch.setattr(ledger_verify, "_postings_by_entry", meanwhile)
+    monkeypatch.setattr(reconcile, "verify", lambda conn: ledger_verify.verify(conn, fast=False))
+    with database.unit_of_work(readonly=True) as unit:
+        report = verify_books(unit)
+    assert report.ok, report.problems
+    assert report.entries == 1  # the snapshot's: the entry posted meanwhile is not in it
+    with database.unit_of_work(readonly=True) as unit:
+        assert verify_books(unit).entries == 2
