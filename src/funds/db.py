@@ -148,6 +148,27 @@ def _begin_deferred(conn: Connection) -> None:
     conn.connection.driver_connection.execute("BEGIN DEFERRED")  # type: ignore[union-attr]
 
 
+@contextmanager
+def one_snapshot(session: Session) -> Iterator[Session]:
+    """A read-only session whose every query sees the same state of the database.
+
+    On SQLite that is ``session`` itself: a transaction's reads share the snapshot its first
+    read took (WAL). PostgreSQL's READ COMMITTED gives each statement a snapshot of its own,
+    so a reader of several tables could see a write committed between two of its queries
+    half (a posting without its entry, a use without the balance it moved): there it is a
+    REPEATABLE READ, read-only transaction on a connection of its own, rolled back on the way
+    out. It does not see what ``session`` has not committed. A ``session`` bound to a
+    connection (a test's rolled-back transaction) is used as it is.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+        yield session
+        return
+    options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with bind.connect().execution_options(**options) as conn, Session(bind=conn) as snapshot:
+        yield snapshot
+
+
 def is_sqlite(bind: Engine | Connection | Session) -> bool:
     """Tell whether ``bind`` talks to SQLite."""
     if isinstance(bind, Session):

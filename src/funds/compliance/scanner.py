@@ -38,7 +38,7 @@ from funds.compliance.findings import Finding, Severity
 from funds.compliance.models import Alert, AlertEvent, OutboxEvent, RuleMode, Scan
 from funds.compliance.registry import RULES, evaluate
 from funds.compliance.snapshot import load_snapshot
-from funds.db import table_of
+from funds.db import one_snapshot, table_of
 from funds.grants import models as g
 from funds.ledger import Ledger
 from funds.money import to_yuan_string
@@ -154,52 +154,53 @@ def _scan(
     session: Session, as_of: date, *, record: bool, enqueue: bool, actor: str, force: bool
 ) -> ScanResult:
     started = time.perf_counter()
-    quiet = warning_only_rules(session)
-    print_ = fingerprint(session, as_of, quiet)
-    reuse = record and not force and _last_fingerprint(session) == print_
-    row = Scan(
-        as_of=as_of,
-        recorded=record,
-        fingerprint=print_,
-        reused=reuse,
-        findings=0,
-        red=0,
-        opened=0,
-        resolved=0,
-        elapsed_ms=0,
-        actor=actor,
-        started_at=_now(),
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    counts: dict[str, int] = {}
-    if reuse:
-        findings = _reuse(session)
-    else:
-        findings = evaluate(load_snapshot(session, as_of), warning_only=quiet).findings
-        if record:
-            counts = _store(session, row.id, findings, as_of, enqueue=enqueue, actor=actor)
-    row.findings = len(findings)
-    row.red = sum(1 for f in findings if f.breach)
-    row.opened = counts.get("opened", 0) + counts.get("reopened", 0)
-    row.resolved = counts.get("resolved", 0)
-    row.elapsed_ms = int((time.perf_counter() - started) * 1000)
-    session.add(row)
-    session.flush()
-    return ScanResult(
-        scan_id=row.id,
-        as_of=as_of,
-        recorded=record,
-        reused=reuse,
-        findings=findings,
-        opened=counts.get("opened", 0),
-        reopened=counts.get("reopened", 0),
-        resolved=counts.get("resolved", 0),
-        changed=counts.get("changed", 0),
-        elapsed_ms=row.elapsed_ms,
-        counts=_by_severity(findings),
-    )
+    with one_snapshot(session) as reads:  # the inputs, one state of the database
+        quiet = warning_only_rules(session)
+        print_ = fingerprint(reads, as_of, quiet)
+        reuse = record and not force and _last_fingerprint(session) == print_
+        row = Scan(
+            as_of=as_of,
+            recorded=record,
+            fingerprint=print_,
+            reused=reuse,
+            findings=0,
+            red=0,
+            opened=0,
+            resolved=0,
+            elapsed_ms=0,
+            actor=actor,
+            started_at=_now(),
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        counts: dict[str, int] = {}
+        if reuse:
+            findings = _reuse(session)
+        else:
+            findings = evaluate(load_snapshot(reads, as_of), warning_only=quiet).findings
+            if record:
+                counts = _store(session, row.id, findings, as_of, enqueue=enqueue, actor=actor)
+        row.findings = len(findings)
+        row.red = sum(1 for f in findings if f.breach)
+        row.opened = counts.get("opened", 0) + counts.get("reopened", 0)
+        row.resolved = counts.get("resolved", 0)
+        row.elapsed_ms = int((time.perf_counter() - started) * 1000)
+        session.add(row)
+        session.flush()
+        return ScanResult(
+            scan_id=row.id,
+            as_of=as_of,
+            recorded=record,
+            reused=reuse,
+            findings=findings,
+            opened=counts.get("opened", 0),
+            reopened=counts.get("reopened", 0),
+            resolved=counts.get("resolved", 0),
+            changed=counts.get("changed", 0),
+            elapsed_ms=row.elapsed_ms,
+            counts=_by_severity(findings),
+        )
 
 
 def _last_fingerprint(session: Session) -> str | None:

@@ -15,22 +15,21 @@ Every query of one verification reads the same state. On SQLite the unit of work
 transaction already gives that (WAL: a reader's snapshot is fixed at its first read). On
 PostgreSQL, whose default READ COMMITTED gives each statement a snapshot of its own, a
 posting committed between the read of the entries and the read of the postings would look
-like a posting of no entry: :func:`verify_books` therefore reads through a connection of its
-own at REPEATABLE READ, read only, so that writes going on beside it cannot raise a false
-problem and a verification cannot change anything.
+like a posting of no entry: :func:`verify_books` therefore reads through
+:func:`funds.db.one_snapshot`, a connection of its own at REPEATABLE READ, read only, so that
+writes going on beside it cannot raise a false problem and a verification cannot change
+anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from funds.db import one_snapshot
 from funds.grants import accounts
 from funds.grants.models import Award, Fund, Recovery, Stage, Termination, Use
 from funds.ledger.models import Account, Entry, Posting
@@ -44,22 +43,8 @@ OPEN = ("committed", "requested")
 def verify_books(session: Session) -> VerifyReport:
     """The ledger's own verification, then the grants records against it: one report, read
     from one snapshot of the database (see the module's notes)."""
-    with _snapshot(session) as books:
+    with one_snapshot(session) as books:
         return reconcile(books, verify(books.connection()))
-
-
-@contextmanager
-def _snapshot(session: Session) -> Iterator[Session]:
-    """A read-only session that sees one state of the database throughout: on PostgreSQL a
-    REPEATABLE READ transaction on a connection of its own, ended (rolled back) on the way
-    out; elsewhere, or when ``session`` is bound to a connection (a test's), ``session``."""
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
-        yield session
-        return
-    options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-    with bind.connect().execution_options(**options) as conn, Session(bind=conn) as snapshot:
-        yield snapshot
 
 
 def reconcile(session: Session, report: VerifyReport) -> VerifyReport:

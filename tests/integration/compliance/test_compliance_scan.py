@@ -4,13 +4,22 @@ warning-only mode and the fingerprint that lets an unchanged second scan skip th
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, select
 
-from factories import credit_code, release, world, zone_award, zone_paid_in_one_year
+from conftest import on_postgres
+from factories import (
+    FreshFactory,
+    credit_code,
+    release,
+    world,
+    zone_award,
+    zone_paid_in_one_year,
+)
 from funds import grants
 from funds.compliance import (
     AlertFilter,
@@ -20,10 +29,14 @@ from funds.compliance import (
     list_alerts,
     load_snapshot,
     scan,
+    scanner,
     set_rule_mode,
 )
+from funds.compliance import snapshot as snapshot_module
 from funds.compliance.errors import AlertAlreadyResolved, UnknownAlert
 from funds.compliance.models import Alert
+from funds.compliance.registry import evaluate
+from funds.compliance.snapshot import Snapshot
 from funds.db import metadata
 from funds.policy import WAN
 
@@ -212,3 +225,45 @@ def test_the_migrations_match_the_compliance_tables(session: Session) -> None:
     context = MigrationContext.configure(session.connection())
     diff = [d for d in compare_metadata(context, metadata) if "compliance" in str(d)]
     assert diff == []
+
+
+@pytest.mark.skipif(
+    not on_postgres(),
+    reason="on SQLite a scan's unit of work holds the write lock: nobody commits meanwhile",
+)
+def test_a_scan_reads_one_state_while_others_record(
+    fresh_database: FreshFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass-through committed by another officer while the scan reads (here: after it read
+    the uses, before the ledger) is either wholly in the scan's snapshot or not at all: seen
+    half, the zone's uses and its ledger would disagree. (PostgreSQL's READ COMMITTED would
+    show the ledger's half.)"""
+    database = fresh_database()
+    with database.unit_of_work() as unit:
+        world(unit)
+        code = zone_award(unit).code
+        release(unit, code, 1, date(2025, 4, 1))
+    ledger_of = snapshot_module._ledger
+
+    def meanwhile(session: Session, as_of: date) -> Any:
+        with database.unit_of_work() as other:
+            pass_through(other, code, 100, date(2025, 6, 1))
+        return ledger_of(session, as_of)
+
+    seen: list[Snapshot] = []
+
+    def evaluate_and_keep(snapshot: Snapshot, **options: Any) -> Any:
+        seen.append(snapshot)
+        return evaluate(snapshot, **options)
+
+    monkeypatch.setattr(snapshot_module, "_ledger", meanwhile)
+    monkeypatch.setattr(scanner, "evaluate", evaluate_and_keep)
+    with database.unit_of_work() as unit:
+        scan(unit, as_of=date(2025, 7, 1), record=False)
+    (view,) = seen[0].awards
+    assert view.uses.passed_on == view.ledger.passed == 0
+    monkeypatch.setattr(snapshot_module, "_ledger", ledger_of)
+    with database.unit_of_work() as unit:
+        scan(unit, as_of=date(2025, 7, 1), record=False)
+    (view,) = seen[1].awards
+    assert view.uses.passed_on == view.ledger.passed == 100 * WAN
