@@ -133,10 +133,18 @@ def _begin_immediate(dbapi_connection: Any) -> None:
         driver.execute("BEGIN IMMEDIATE")
 
 
+SNAPSHOT = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+"""PostgreSQL's transaction for a reader: one snapshot for all its queries, and no writes."""
+
+
 def reading(engine: Engine) -> Engine:
-    """Return ``engine`` as units that only read use it: on SQLite their transactions begin
-    ``DEFERRED`` and take no write lock. Make it once per engine and keep it (each call
-    registers a listener); elsewhere it is ``engine`` itself."""
+    """Return ``engine`` as units that only read use it. On SQLite their transactions begin
+    ``DEFERRED`` and take no write lock; on PostgreSQL they are REPEATABLE READ and read only
+    (:data:`SNAPSHOT`), so that a report, a statement or a page read while others write sees
+    one state throughout. Make it once per engine and keep it (each call registers a
+    listener on SQLite)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**SNAPSHOT)
     if engine.dialect.name != "sqlite":
         return engine
     reader = engine.execution_options()
@@ -157,15 +165,19 @@ def one_snapshot(session: Session) -> Iterator[Session]:
     so a reader of several tables could see a write committed between two of its queries
     half (a posting without its entry, a use without the balance it moved): there it is a
     REPEATABLE READ, read-only transaction on a connection of its own, rolled back on the way
-    out. It does not see what ``session`` has not committed. A ``session`` bound to a
-    connection (a test's rolled-back transaction) is used as it is.
+    out; it does not see what ``session`` has not committed. A session of a read-only unit of
+    work, already such a transaction (:func:`reading`), and one bound to a connection (a
+    test's rolled-back transaction) are used as they are.
     """
     bind = session.get_bind()
-    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+    if (
+        bind.dialect.name != "postgresql"
+        or not isinstance(bind, Engine)
+        or bind.get_execution_options().get("postgresql_readonly")  # a reader's already
+    ):
         yield session
         return
-    options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-    with bind.connect().execution_options(**options) as conn, Session(bind=conn) as snapshot:
+    with bind.connect().execution_options(**SNAPSHOT) as conn, Session(bind=conn) as snapshot:
         yield snapshot
 
 

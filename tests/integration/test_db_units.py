@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col
 
@@ -228,3 +229,27 @@ def test_a_read_only_unit_takes_no_write_lock_and_a_writing_one_takes_it_as_it_b
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+@pytest.mark.skipif(not on_postgres(), reason="SQLite's readers share their first snapshot")
+def test_a_reading_unit_sees_one_state_and_writes_nothing_on_postgres(
+    fresh_database: FreshFactory,
+) -> None:
+    """A read-only unit of work is one REPEATABLE READ snapshot (what another commits while
+    it reads is not seen by it) and refuses a write; a writing unit afterwards is READ
+    COMMITTED again (the pool resets what the reader set)."""
+    database = fresh_database()
+    with database.unit_of_work() as s:
+        _open(s, "before")
+    with database.unit_of_work(readonly=True) as reader:
+        assert set(reader.connection().execute(select(ACCOUNTS.c.code)).scalars()) == {"before"}
+        with database.unit_of_work() as writer:
+            _open(writer, "meanwhile")
+        assert set(reader.connection().execute(select(ACCOUNTS.c.code)).scalars()) == {"before"}
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            _open(reader, "from a reader")
+    assert _codes(database) == {"before", "meanwhile"}
+    with database.unit_of_work() as s:
+        assert s.connection().exec_driver_sql("SHOW transaction_isolation").scalar() == (
+            "read committed"
+        )
