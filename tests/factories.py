@@ -40,6 +40,7 @@ def world(
             amount=budget_wan * WAN,
             reason="年度预算",
             actor="finance-a",
+            effective_date=date(2023, 12, 1),  # the multi-year budget plan, approved at once
         )
     grants.add_recipient(
         session,

@@ -35,6 +35,7 @@ from funds.grants.common import (
 from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChecker, RuleBreach
 from funds.grants.models import Assessment, Award, Recipient, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
+from funds.ledger.by_day import least_from
 from funds.money import format_wan, format_yuan
 from funds.policy import (
     CountyClusterFacts,
@@ -142,7 +143,7 @@ def grant_award(
     if session.exec(select(Award).where(Award.code == code)).first() is not None:
         raise Duplicate(f"award {code} already exists", award=code)
     ledger = Ledger(session)
-    _check_budget(ledger, fund, plans, rules.clauses.get("budget"))
+    _check_budget(ledger, fund, plans, granted_on, rules.clauses.get("budget"))
     legs: list[Leg] = []
     for seq, plan in enumerate(plans, start=1):
         target = accounts.committed(fund, plan.year, code, seq)
@@ -301,24 +302,33 @@ def _check_new_recognition(
             )
 
 
-def _check_budget(ledger: Ledger, fund: str, plans: list[StagePlan], clause: str | None) -> None:
+def _check_budget(
+    ledger: Ledger, fund: str, plans: list[StagePlan], granted_on: date, clause: str | None
+) -> None:
+    """Refuse a grant whose stages some year's available budget cannot carry on the grant
+    date or any later day: the commitment is dated ``granted_on``, so it counts on every
+    day from then on, and a budget set (or freed by a forfeit) only later, or taken by
+    later-dated grants, does not carry it on the days before."""
     needed: dict[int, int] = defaultdict(int)
     for plan in plans:
         needed[plan.year] += plan.amount
     for year, amount in sorted(needed.items()):
         code = accounts.available(fund, year)
-        have = ledger.balance(code, missing_ok=True)
+        least_on, have = least_from(ledger.balances_from(code, granted_on))
         if have < amount:
+            when = "" if least_on == granted_on else f" on {least_on}"
             raise BudgetShortfall(
                 "budget-not-overdrawn",
-                f"{fund} {year}: available budget {format_yuan(have)} 元 cannot carry"
-                f" {format_yuan(amount)} 元; short by {format_yuan(amount - have)} 元",
+                f"{fund} {year}: available budget {format_yuan(have)} 元{when} cannot carry"
+                f" {format_yuan(amount)} 元 granted on {granted_on};"
+                f" short by {format_yuan(amount - have)} 元",
                 clause=clause,
                 fund=fund,
                 year=year,
                 available=have,
                 needed=amount,
                 shortfall=amount - have,
+                as_of=least_on,
             )
 
 

@@ -24,7 +24,8 @@ from funds.grants import accounts
 from funds.grants.common import award_by_code, raise_ended, rules_of
 from funds.grants.errors import RuleBreach
 from funds.grants.lifecycle import forfeit_failed_year
-from funds.grants.models import Award, BudgetChange, FundYear, Recovery, Stage, Use
+from funds.grants.models import Award, BudgetChange, Fund, FundYear, Recovery, Stage, Use
+from funds.grants.records import check_cut_by_day
 from funds.grants.usage import check_own_use_after_reversal
 from funds.ledger import Ledger, PostedEntry
 from funds.ledger.by_day import least_from
@@ -53,8 +54,20 @@ def reverse_entry(
             f"entry #{entry_id} is a {original.kind}; only {', '.join(REVERSIBLE)} entries can"
             " be reversed (a grant is ended by exit or revocation)",
         )
+    if on is not None and on < original.effective_date:
+        raise RuleBreach(
+            "reversal-not-before-entry",
+            f"entry #{entry_id} ({original.kind}) is dated {original.effective_date}; its"
+            f" reversal cannot be dated earlier ({on}): the books would show it undone"
+            " before it happened",
+            entry=entry_id,
+            effective_date=original.effective_date,
+            on=on,
+        )
     if original.kind == "release":
         _check_release_reversal(session, ledger, entry_id, on)
+    elif original.kind == "budget":
+        _check_budget_reversal(session, ledger, entry_id, on or original.effective_date)
     reversal = ledger.reverse(
         entry_id,
         actor=actor,
@@ -97,6 +110,26 @@ def _check_release_reversal(
         raise_ended(award, "release reversal", rules_of(award))
     check_own_use_after_reversal(session, award, stage)
     _keep_uses_covered(ledger, award, stage, min(stage.paid_on, on or stage.paid_on))
+
+
+def _check_budget_reversal(session: Session, ledger: Ledger, entry_id: int, day: date) -> None:
+    """Refuse to reverse a budget increase that commitments dated by then rest on."""
+    change = session.exec(select(BudgetChange).where(BudgetChange.entry_id == entry_id)).first()
+    if change is None or change.budget <= change.previous:  # a cut's reversal adds money
+        return
+    row = session.get(FundYear, change.fund_year_id)
+    assert row is not None
+    fund = session.get(Fund, row.fund_id)
+    assert fund is not None
+    check_cut_by_day(
+        ledger,
+        fund.code,
+        row.year,
+        change.budget - change.previous,
+        day,
+        f"reverse the budget change #{entry_id} ({format_yuan(change.previous)} →"
+        f" {format_yuan(change.budget)} 元)",
+    )
 
 
 def _keep_uses_covered(ledger: Ledger, award: Award, stage: Stage, start: date) -> None:

@@ -13,6 +13,7 @@ from funds.grants.credit_code import credit_code_problem
 from funds.grants.errors import Duplicate, RuleBreach
 from funds.grants.models import BudgetChange, Enterprise, Fund, FundYear, Recipient
 from funds.ledger import BalanceRuleBroken, EntryRequest, Ledger, Leg
+from funds.ledger.by_day import least_from
 from funds.money import format_yuan
 from funds.policy import normalise_city
 
@@ -75,6 +76,9 @@ def set_budget(
     day = effective_date or min(date.today(), date(year, 1, 1))
     if delta == 0:
         return row
+    if delta < 0:
+        cut = f"cut the budget to {format_yuan(amount)} 元"
+        check_cut_by_day(ledger, fund_code, year, -delta, day, cut)
     try:
         entry = ledger.post(
             EntryRequest(
@@ -116,6 +120,27 @@ def set_budget(
     )
     session.flush()
     return row
+
+
+def check_cut_by_day(
+    ledger: Ledger, fund_code: str, year: int, cut: int, day: date, what: str
+) -> None:
+    """Refuse to take ``cut`` 分 out of a year's available budget dated ``day`` when the
+    commitments dated by then, or on any later day, leave less than that available then:
+    the fund's execution as of that day would show more committed than budgeted."""
+    least_on, least = least_from(ledger.balances_from(accounts.available(fund_code, year), day))
+    if least >= cut:
+        return
+    raise RuleBreach(
+        "budget-not-below-commitments",
+        f"{fund_code} {year}: cannot {what} from {day}; on {least_on} only"
+        f" {format_yuan(least)} 元 of the budget is uncommitted (the rest is already committed"
+        f" or paid), {format_yuan(cut - least)} 元 less than the {format_yuan(cut)} 元 cut",
+        clause="budget-limit",
+        available=least,
+        cut=cut,
+        as_of=least_on,
+    )
 
 
 def add_recipient(

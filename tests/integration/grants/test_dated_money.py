@@ -1,0 +1,233 @@
+"""Money is checked on every day from an entry's effective date, not only today.
+
+A grant, a budget cut or a reversal dated ``d`` changes the books on ``d`` and every later
+day. The fund's execution as of any of those days must still add up: no year's budget more
+than committed (ADV-MEASURES 第十二条 年度资金预算; ZONE-GUIDE 评估管理), no reversal that
+undoes an entry before it happened.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from factories import FUND, credit_code, release, world, zone_award
+from funds import grants
+from funds.grants.errors import BudgetShortfall, RuleBreach
+from funds.ledger import Ledger, verify
+from funds.policy import WAN
+
+ONE_YEAR = [grants.StagePlan(2025, 400 * WAN), grants.StagePlan(2025, 600 * WAN)]
+"""A 1000万 zone grant whose two stages are both planned in 2025 (分步到位 within a year)."""
+
+
+def available(session: Session, year: int, as_of: date) -> int:
+    return grants.fund_year_execution(session, FUND, year, as_of=as_of).available
+
+
+# ADV-MEASURES 第十二条: a stage is committed against its year's budget. A budget set on
+# 1 June does not carry a grant dated 1 March: as of March the year had nothing to commit.
+def test_a_grant_dated_before_its_year_budget_was_set_is_refused(session: Session) -> None:
+    world(session, years=(2026, 2027))
+    grants.set_budget(
+        session,
+        fund_code=FUND,
+        year=2025,
+        amount=10_000 * WAN,
+        reason="年度预算",
+        actor="finance-a",
+        effective_date=date(2025, 6, 1),
+    )
+    head = Ledger(session).head()
+    with pytest.raises(BudgetShortfall, match=r"available budget 0\.00 元 cannot carry") as info:
+        zone_award(session, granted_on=date(2025, 3, 1))
+    assert info.value.details == {
+        "fund": FUND,
+        "year": 2025,
+        "available": 0,
+        "needed": 400 * WAN,
+        "shortfall": 400 * WAN,
+        "as_of": date(2025, 3, 1),
+    }
+    assert Ledger(session).head() == head
+    award = zone_award(session, granted_on=date(2025, 6, 1))
+    assert available(session, 2025, date(2025, 6, 1)) == 9_600 * WAN
+    assert award.code == "ZONE-2025-0001"
+
+
+# The money an exit sends back to the budget is there from the exit's date on. A grant dated
+# before the exit could not have used it: as of its date the year was fully committed.
+def test_money_freed_by_an_exit_cannot_carry_a_grant_dated_before_the_exit(
+    session: Session,
+) -> None:
+    world(session, budget_wan=1000)
+    first = grants.grant_award(
+        session,
+        programme="service_zone",
+        recipient="HF-GX",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2025, 3, 1),
+        stages=ONE_YEAR,
+        actor="finance-a",
+    )
+    grants.terminate(
+        session, award=first.code, reason="voluntary", on=date(2025, 9, 1), actor="province"
+    )
+    assert available(session, 2025, date(2025, 9, 1)) == 1000 * WAN
+    assert available(session, 2025, date(2025, 5, 1)) == 0
+    grants.add_recipient(
+        session, actor="p", code="WH-JK", name="芜湖经开区", kind="development_zone", city="芜湖"
+    )
+    with pytest.raises(BudgetShortfall, match=r"0\.00 元 cannot carry 10,000,000\.00 元"):
+        grants.grant_award(
+            session,
+            programme="service_zone",
+            recipient="WH-JK",
+            fund=FUND,
+            amount=1000 * WAN,
+            granted_on=date(2025, 5, 1),
+            stages=ONE_YEAR,
+            actor="finance-a",
+        )
+    grants.grant_award(
+        session,
+        programme="service_zone",
+        recipient="WH-JK",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2025, 9, 1),
+        stages=ONE_YEAR,
+        actor="finance-a",
+    )
+    for day in (date(2025, 3, 1), date(2025, 5, 1), date(2025, 9, 1), date(2025, 12, 31)):
+        assert available(session, 2025, day) >= 0
+    assert verify(session.connection()).ok
+
+
+# A budget cut dated 1 January takes the money out on every day from then. A grant of
+# 2025-03-01 committed 400万; a cut to 9,800万 leaves 9,400万 free, fine; a cut to 100万
+# would leave the March books committing more than the budget, even though the grant was
+# later forfeited or not: it is refused, naming the day.
+def test_a_budget_cut_is_checked_on_every_day_from_its_date(session: Session) -> None:
+    world(session)
+    zone_award(session, granted_on=date(2025, 3, 1))
+    with pytest.raises(RuleBreach, match=r"on 2025-03-01 only 96,000,000\.00 元") as info:
+        grants.set_budget(
+            session,
+            fund_code=FUND,
+            year=2025,
+            amount=100 * WAN,
+            reason="压减",
+            actor="finance-a",
+            effective_date=date(2025, 1, 1),
+        )
+    assert info.value.rule == "budget-not-below-commitments"
+    grants.set_budget(
+        session,
+        fund_code=FUND,
+        year=2025,
+        amount=9_800 * WAN,
+        reason="压减",
+        actor="finance-a",
+        effective_date=date(2025, 1, 1),
+    )
+    assert available(session, 2025, date(2025, 3, 1)) == 9_400 * WAN
+
+
+# Here the cut is checked against a commitment that later returns to the budget: today the
+# year has its whole budget free, but from 1 March to 31 August 400万 of it was committed.
+def test_a_budget_cut_cannot_overdraw_the_days_before_money_came_back(session: Session) -> None:
+    world(session, budget_wan=1000)
+    award = zone_award(session, granted_on=date(2025, 3, 1))
+    grants.terminate(
+        session, award=award.code, reason="voluntary", on=date(2025, 9, 1), actor="province"
+    )
+    assert available(session, 2025, date(2025, 12, 31)) == 1000 * WAN
+    with pytest.raises(RuleBreach, match=r"on 2025-03-01 only 6,000,000\.00 元"):
+        grants.set_budget(
+            session,
+            fund_code=FUND,
+            year=2025,
+            amount=100 * WAN,
+            reason="压减",
+            actor="finance-a",
+            effective_date=date(2025, 1, 1),
+        )
+    # Dated after the money came back, the same cut holds on every day.
+    grants.set_budget(
+        session,
+        fund_code=FUND,
+        year=2025,
+        amount=100 * WAN,
+        reason="压减",
+        actor="finance-a",
+        effective_date=date(2025, 9, 1),
+    )
+    assert available(session, 2025, date(2025, 9, 1)) == 100 * WAN
+
+
+def test_a_reversal_cannot_be_dated_before_the_entry_it_reverses(session: Session) -> None:
+    world(session)
+    award = zone_award(session, granted_on=date(2025, 3, 1))
+    release(session, award.code, 1, date(2025, 4, 1))
+    use = grants.record_pass_through(
+        session,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=100 * WAN,
+        purpose="设备购置补助",
+        on=date(2025, 6, 1),
+        actor="合肥高新区-李",
+    )
+    head = Ledger(session).head()
+    with pytest.raises(RuleBreach, match="dated 2025-06-01; its reversal cannot") as info:
+        grants.reverse_entry(
+            session, entry_id=use.entry_id, reason="录入错误", actor="b", on=date(2025, 5, 1)
+        )
+    assert info.value.rule == "reversal-not-before-entry"
+    assert Ledger(session).head() == head
+    statement = grants.award_statement(session, award.code, as_of=date(2025, 5, 15))
+    assert statement.passed_on == 0
+    grants.reverse_entry(
+        session, entry_id=use.entry_id, reason="录入错误", actor="b", on=date(2025, 6, 1)
+    )
+    assert grants.award_statement(session, award.code).passed_on == 0
+
+
+# A budget top-up of 2025-02-01 carried a grant of 2025-03-01. Reversing the top-up, on any
+# date from 1 March on, would leave the year committing more than its budget.
+def test_a_budget_top_up_cannot_be_reversed_under_the_grants_it_carried(
+    session: Session,
+) -> None:
+    world(session, budget_wan=100)
+    top_up = grants.set_budget(
+        session,
+        fund_code=FUND,
+        year=2025,
+        amount=1000 * WAN,
+        reason="追加预算",
+        actor="finance-a",
+        effective_date=date(2025, 2, 1),
+    )
+    assert top_up.budget == 1000 * WAN
+    entry, _ = Ledger(session).head()
+    grants.grant_award(
+        session,
+        programme="service_zone",
+        recipient="HF-GX",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2025, 3, 1),
+        stages=ONE_YEAR,
+        actor="finance-a",
+    )
+    for on in (None, date(2025, 12, 1)):
+        with pytest.raises(RuleBreach, match="reverse the budget change") as info:
+            grants.reverse_entry(
+                session, entry_id=entry, reason="录入错误", actor="finance-b", on=on
+            )
+        assert info.value.rule == "budget-not-below-commitments"
+    assert grants.fund_year_execution(session, FUND, 2025).budget == 1000 * WAN
