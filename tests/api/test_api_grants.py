@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from api.conftest import ZONE, Api, problem
@@ -393,10 +394,36 @@ def test_reports_are_recorded_once_per_period(api: Api) -> None:
     assert problem(wrong, 422)["field"] == "period"
 
 
+# ZONE-GUIDE 评估管理: a zone granted in 2024 with its second stage planned in 2025 has no
+# 2025 assessment by 31 December 2025: from then it counts as 不合格. ZONE's first assessed
+# year is 2026, not due yet on 30 June 2026.
 def test_passed_deadlines_deem_missing_assessments_unqualified(api: Api) -> None:
-    response = api.post("/assessments/deadlines", {"as_of": "2027-12-31"}, user="finance-a")
+    grant = {
+        "programme": "service_zone",
+        "recipient": "HF-GX",
+        "fund": "mfg",
+        "amount": "6000000.00",
+        "stages": [{"year": 2024, "amount": "3000000.00"}, {"year": 2025, "amount": "3000000.00"}],
+        "granted_on": "2024-03-01",
+    }
+    earlier = api.post("/awards", grant, user="finance-a")
+    assert earlier.status_code == 201, earlier.text
+    response = api.post("/assessments/deadlines", {"as_of": "2026-06-30"}, user="finance-a")
     assert response.status_code == 200, response.text
-    assert any(c["action"] == "deemed" for c in response.json()["consequences"])
+    deemed = [c for c in response.json()["consequences"] if c["action"] == "deemed"]
+    assert [c["award"] for c in deemed] == [earlier.json()["code"]]
+    assert "2025: no assessment by 2025-12-31" in deemed[0]["detail"]
+
+
+# A deadline after today has not passed: the 2026 assessment may still be recorded until
+# 31 December. Applying it from a later as_of would record 不合格 for a year still open.
+def test_deadlines_are_not_applied_from_a_day_after_today(api: Api) -> None:
+    tomorrow = date.today() + timedelta(days=1)
+    before = api.get(f"/awards/{ZONE}", user="finance-a").json()
+    response = api.post("/assessments/deadlines", {"as_of": tomorrow.isoformat()}, user="finance-a")
+    assert problem(response, 422)["field"] == "as_of"
+    assert "after today" in response.json()["detail"]
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json() == before
 
 
 def test_a_mistaken_pass_through_is_reversed_and_the_money_is_held_again(api: Api) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -234,3 +235,16 @@ def test_a_zone_grant_in_one_stage_is_refused_as_not_paid_in_stages(cli: CliRunn
                                  "--date", "2025-03-01", "--json"])  # fmt: skip
     assert result.exit_code == 3
     assert json.loads(result.stdout.splitlines()[0])["rule"] == "staged-payment"
+
+
+# ZONE-GUIDE 评估管理: a zone that failed has until its due date to rectify. Run from a day
+# after today, the deadlines would exit it while its window is still open.
+def test_deadlines_are_not_applied_from_a_day_after_today(cli: CliRunner) -> None:
+    setup_zone()
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    result = runner.invoke(app, ["assess", "deadlines", "--as-of", tomorrow])
+    assert result.exit_code == 2, result.output
+    assert "after today" in result.output
+    data = json.loads(run("show", "award", "ZONE-2025-0001", "--json"))
+    assert data["status"] == "active"
+    assert "consequences" in run("assess", "deadlines", "--as-of", "2025-06-30")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -111,7 +112,7 @@ def deadlines(
     """Deem missing assessments and missed rectifications 不合格 once their deadline passed."""
     with unit_of_work(json_output=json_output) as session:
         done = grants.apply_deadlines(
-            session, as_of=day_of(as_of, "--as-of"), actor=actor_of(actor)
+            session, as_of=day_of(as_of, "--as-of"), actor=actor_of(actor), today=date.today()
         )
     _consequences(json_output, f"{len(done)} consequences of passed deadlines", done)
 

@@ -772,9 +772,22 @@ def record_report(
     return row
 
 
-def apply_deadlines(session: Session, *, as_of: date, actor: str = SYSTEM) -> list[Consequence]:
+def apply_deadlines(
+    session: Session, *, as_of: date, actor: str = SYSTEM, today: date | None = None
+) -> list[Consequence]:
     """Treat what is past due as its rules say: a missing assessment is 不合格 once its
-    deadline has passed; a rectification not re-assessed by its due date fails it."""
+    deadline has passed; a rectification not re-assessed by its due date fails it.
+
+    ``today`` is the caller's clock (the CLI and the API pass the real date): deadlines
+    after it have not passed yet, so an ``as_of`` later than ``today`` is refused. Without
+    it ``as_of`` is taken as given, as a simulation of later days does.
+    """
+    if today is not None and as_of > today:
+        raise InvalidInput(
+            "as_of",
+            f"{as_of} is after today ({today}): a deadline that has not passed yet cannot be"
+            " applied (an assessment or rectification may still arrive by then)",
+        )
     done: list[Consequence] = []
     awards = session.exec(select(Award).where(Award.status == "active").order_by(col(Award.id)))
     for award in list(awards):

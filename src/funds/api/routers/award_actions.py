@@ -283,8 +283,9 @@ def apply_deadlines(body: DeadlinesRun, write: Write) -> object:
     """Deem missing assessments and missed rectifications 不合格 once their deadline passed."""
 
     def run() -> ConsequencesRead:
+        today = date.today()
         done = grants.apply_deadlines(
-            write.session, as_of=body.as_of or date.today(), actor=write.actor
+            write.session, as_of=body.as_of or today, actor=write.actor, today=today
         )
         return _consequences(f"{len(done)} consequences of passed deadlines", done)
 
