@@ -129,6 +129,8 @@ def record_assessment(
             f"{award} already has an assessment for {year} ({Grade(previous.grade).label});"
             " record a re-assessment instead"
         )
+    if not grade.passes and not deemed:
+        _check_failure_after_money(session, found, rules, year, on, reassessment)
     row = Assessment(
         award_id=found.id,  # type: ignore[arg-type]
         year=year,
@@ -260,6 +262,82 @@ def _check_assessment_dates(award: Award, year: int, on: date) -> None:
         raise InvalidInput(
             "on", f"the {year} assessment of {award.code} cannot be dated {on}, before {year}"
         )
+
+
+def _check_failure_after_money(
+    session: Session,
+    award: Award,
+    rules: ProgrammeRules,
+    year: int,
+    on: date,
+    reassessment: bool,
+) -> None:
+    """Refuse a failed result dated before money already recorded that it would contradict.
+
+    A 不合格 of ``year`` dated ``on`` stops ``year``'s stages after that day (they wait, or are
+    forfeited), so a stage of that year paid later would have been paid without its gate (one
+    paid the same day stood on its gate when it was made); and a result that ends the award
+    (a failed re-assessment, a second failed year) ends it on its date, so money paid or used
+    on or after that day would have gone to a recipient that had left. Either way the
+    result's date or the payment is wrong: the result is refused naming ``on``, and nothing
+    is recorded.
+    """
+    for stage in stages_of(session, award):
+        if stage.year == year and stage.paid_on is not None and stage.paid_on > on:
+            raise InvalidInput(
+                "on",
+                f"{award.code} stage #{stage.seq} of {year} was paid on {stage.paid_on}; a"
+                f" 不合格 of {year} dated {on} would leave it paid while its year stood failed"
+                " (the stage waits for a passing result): check the result's date, or reverse"
+                " the payment first",
+            )
+    ends_on = on if reassessment else _revocation_day(session, award, rules, year, on)
+    if ends_on is None:
+        return
+    last = _last_money_day(session, award)
+    if last is not None and ends_on <= last:
+        kind = "exit" if rules.programme is Programme.SERVICE_ZONE else "revocation"
+        raise InvalidInput(
+            "on",
+            f"{award.code} received or used money on {last}; this 不合格 of {year} dated {on}"
+            f" ends the award ({kind} on {ends_on}), which would leave money paid to or used"
+            " by a recipient that had left: check the result's date, or reverse that money"
+            " first",
+        )
+
+
+def _revocation_day(
+    session: Session, award: Award, rules: ProgrammeRules, year: int, on: date
+) -> date | None:
+    """The day a failed result of ``year`` dated ``on`` would revoke the award by consecutive
+    failures (as :func:`_revoked_by` reads it once recorded), or None if it would not."""
+    limit = rules.revoke_after_consecutive_failures
+    if not limit:
+        return None
+
+    def failed_on(y: int) -> date | None:
+        if y == year:
+            return on
+        latest = final_assessment(session, award, y)
+        return latest.assessed_on if latest and not Grade(latest.grade).passes else None
+
+    days: list[date] = []
+    for first in range(year - limit + 1, year + 1):
+        run = [failed_on(y) for y in range(first, first + limit)]
+        if all(d is not None for d in run):
+            days.append(max(d for d in run if d is not None))
+    return min(days, default=None)
+
+
+def _last_money_day(session: Session, award: Award) -> date | None:
+    """The last day money was paid to, or recorded as used by, the award's recipient."""
+    days: list[date] = [s.paid_on for s in stages_of(session, award) if s.paid_on is not None]
+    days += session.exec(
+        select(col(Use.effective_date)).where(
+            Use.award_id == award.id, col(Use.reversed_by).is_(None)
+        )
+    ).all()
+    return max(days, default=None)
 
 
 def _after_failure(
@@ -566,13 +644,7 @@ def _check_termination_date(session: Session, award: Award, kind: str, on: date)
         raise InvalidInput(
             "on", f"{award.code} cannot end on {on}, before its recognition ({award.granted_on})"
         )
-    days: list[date] = [s.paid_on for s in stages_of(session, award) if s.paid_on is not None]
-    days += session.exec(
-        select(col(Use.effective_date)).where(
-            Use.award_id == award.id, col(Use.reversed_by).is_(None)
-        )
-    ).all()
-    last = max(days, default=None)
+    last = _last_money_day(session, award)
     if last is not None and on <= last:
         raise InvalidInput(
             "on",

@@ -13,8 +13,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from factories import FUND, credit_code, release, world, zone_award
+from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants
+from funds.errors import InvalidInput
 from funds.grants.errors import BudgetShortfall, RuleBreach
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
@@ -231,3 +232,80 @@ def test_a_budget_top_up_cannot_be_reversed_under_the_grants_it_carried(
             )
         assert info.value.rule == "budget-not-below-commitments"
     assert grants.fund_year_execution(session, FUND, 2025).budget == 1000 * WAN
+
+
+def assess(session: Session, award: str, year: int, grade: str, on: date, **kw: bool) -> None:
+    grants.record_assessment(
+        session, award=award, year=year, grade=grade, on=on, actor="province", **kw
+    )
+
+
+# ADV-OPINION §二十二: a cluster that fails a year gets nothing for it. The recognition stage
+# was paid on 2025-06-01; a 2025 不合格 dated 2025-05-01 would say it was paid while its year
+# stood failed. The result is refused naming its date; dated the payment day or later it is
+# recorded (the payment stood on its gate when it was made).
+def test_a_failed_year_cannot_be_dated_before_its_stage_was_paid(session: Session) -> None:
+    world(session)
+    award = cluster_award(session)
+    release(session, award.code, 1, date(2025, 6, 1))
+    head = Ledger(session).head()
+    with pytest.raises(InvalidInput, match="was paid on 2025-06-01") as info:
+        assess(session, award.code, 2025, "不合格", date(2025, 5, 1))
+    assert info.value.details["field"] == "on"
+    assert Ledger(session).head() == head
+    assert grants.award_statement(session, award.code).stages[0].status == "paid"
+    assess(session, award.code, 2025, "不合格", date(2025, 11, 1))
+    assert grants.award_statement(session, award.code).status == "active"
+
+
+# ZONE-GUIDE 评估管理: a zone still 不合格 on re-assessment exits on the re-assessment's day.
+# It passed 100万 on to an enterprise on 2026-06-15; a failed re-assessment dated 2026-06-01
+# would exit it before that pass-through. Refused; dated 2026-06-20 the zone exits then.
+def test_a_result_that_ends_an_award_cannot_be_dated_before_money_it_used(
+    session: Session,
+) -> None:
+    world(session)
+    award = zone_award(session)
+    release(session, award.code, 1, date(2025, 4, 1))
+    assess(session, award.code, 2026, "不合格", date(2026, 4, 30))
+    grants.record_pass_through(
+        session,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=100 * WAN,
+        purpose="设备购置补助",
+        on=date(2026, 6, 15),
+        actor="合肥高新区-李",
+    )
+    head = Ledger(session).head()
+    with pytest.raises(InvalidInput, match=r"ends the award \(exit on 2026-06-01\)"):
+        assess(session, award.code, 2026, "不合格", date(2026, 6, 1), reassessment=True)
+    assert Ledger(session).head() == head
+    assert grants.award_statement(session, award.code).status == "active"
+    assess(session, award.code, 2026, "不合格", date(2026, 6, 20), reassessment=True)
+    statement = grants.award_statement(session, award.code)
+    assert (statement.status, statement.receivable) == ("exited", 400 * WAN)
+
+
+# ADV-MEASURES 第十四条: two consecutive failed years revoke the title, on the day the second
+# result was given. The cluster passed 50万 on on 2026-03-01; a 2026 不合格 dated 2026-02-01
+# after a failed 2025 would revoke it before that pass-through.
+def test_a_second_failed_year_cannot_revoke_before_money_already_used(session: Session) -> None:
+    world(session)
+    award = cluster_award(session)
+    release(session, award.code, 1, date(2025, 6, 1))
+    assess(session, award.code, 2025, "不合格", date(2025, 11, 1))
+    grants.record_pass_through(
+        session,
+        award=award.code,
+        enterprise=credit_code(3),
+        amount=50 * WAN,
+        purpose="集群企业技术改造补助",
+        on=date(2026, 3, 1),
+        actor="芜湖集群-王",
+    )
+    with pytest.raises(InvalidInput, match=r"\(revocation on 2026-02-01\)"):
+        assess(session, award.code, 2026, "不合格", date(2026, 2, 1))
+    assert grants.award_statement(session, award.code).status == "active"
+    assess(session, award.code, 2026, "不合格", date(2026, 3, 2))
+    assert grants.award_statement(session, award.code).status == "revoked"
