@@ -205,10 +205,12 @@ def _stage_line(stage: Stage, day: date) -> StageLine:
         gate=stage.gate,
         status=status,
         paid_on=stage.paid_on if status == "paid" else None,
-        requested_by=stage.requested_by,
+        requested_by=stage.requested_by if status in ("requested", "paid") else None,
         approved_by=stage.approved_by if status == "paid" else None,
         closed_on=stage.closed_on if status in ("cancelled", "forfeited") else None,
-        note=stage.note,
+        # The note tells what last happened to the stage (its closing, a reversed release):
+        # as of an earlier day, only a closing that had happened by then.
+        note=stage.note if day == date.max or status in ("cancelled", "forfeited") else "",
     )
 
 

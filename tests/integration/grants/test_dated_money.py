@@ -309,3 +309,26 @@ def test_a_second_failed_year_cannot_revoke_before_money_already_used(session: S
     assert grants.award_statement(session, award.code).status == "active"
     assess(session, award.code, 2026, "不合格", date(2026, 3, 2))
     assert grants.award_statement(session, award.code).status == "revoked"
+
+
+# An auditor's statement as of a day shows the books of that day: a stage forfeited later
+# (ADV-OPINION §二十二, the 2027 不合格 of 2027-05-01) reads committed, with no note of the
+# forfeit, as of 2026-03-05; a release requested later shows no requester.
+def test_a_statement_as_of_a_day_shows_nothing_that_happened_later(session: Session) -> None:
+    world(session)
+    award = cluster_award(session)
+    release(session, award.code, 1, date(2025, 6, 1))
+    assess(session, award.code, 2026, "合格", date(2026, 3, 1))
+    grants.request_release(
+        session, award=award.code, seq=2, actor="finance-a", on=date(2026, 3, 10)
+    )
+    assess(session, award.code, 2027, "不合格", date(2027, 5, 1))
+    now = grants.award_statement(session, award.code).stages
+    assert (now[2].status, now[2].closed_on) == ("forfeited", date(2027, 5, 1))
+    assert now[2].note
+    assert (now[1].status, now[1].requested_by) == ("requested", "finance-a")
+    earlier = grants.award_statement(session, award.code, as_of=date(2026, 3, 5)).stages
+    assert [(s.status, s.note, s.requested_by) for s in earlier[1:]] == [
+        ("committed", "", None),
+        ("committed", "", None),
+    ]
