@@ -301,8 +301,8 @@ def _store(
             counts["opened"] += 1
             continue
         kind = _change(old, finding)
-        if kind == "reopened":
-            reopened.append(old.id)
+        if kind == "reopened" or (old.state == "acknowledged" and _escalated(old, finding)):
+            reopened.append(old.id)  # an acknowledgement answers the alert as it then stood
         elif old.state == "acknowledged":
             values[_STATE] = "acknowledged"
         updates.append((*values, old.id))
@@ -412,9 +412,22 @@ def _change(old: Any, finding: Finding) -> str | None:
     return None
 
 
+def _escalated(old: Any, finding: Finding) -> bool:
+    """Tell whether ``finding`` is graver than the stored alert ``old``: a higher severity
+    (yellow → orange → red), or a warning-only rule now enforced."""
+    return finding.severity.rank < Severity(old.severity).rank or (
+        bool(old.warning_only) and not finding.warning_only
+    )
+
+
 def _detail(kind: str, old: Any, finding: Finding) -> str:
     if kind == "changed":
-        return f"{old.severity} → {finding.severity.value}: {finding.message}"
+        withdrawn = (
+            f"; acknowledgement by {old.acknowledged_by} withdrawn, the alert is open again"
+            if old.state == "acknowledged" and _escalated(old, finding)
+            else ""
+        )
+        return f"{old.severity} → {finding.severity.value}{withdrawn}: {finding.message}"
     return finding.message
 
 

@@ -161,6 +161,34 @@ def test_an_acknowledged_alert_stays_acknowledged_while_it_holds(books: Session)
         get_alert(books, "²")  # a Unicode digit that int() cannot read
 
 
+# ZONE-GUIDE 评估管理 (每季度末报送): the 2025Q2 report is asked for from 31 May (orange) and
+# late from 1 July (red). An officer who acknowledged the orange reminder has not answered a
+# missed deadline: the red alert is open again, and its history says whose acknowledgement
+# was withdrawn. A milder change keeps the acknowledgement.
+def test_an_acknowledged_alert_that_turns_graver_is_open_again(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    key = f"zone-quarterly-report:{award.code}:2025Q2"
+    scan(books, as_of=date(2025, 6, 15))
+    assert get_alert(books, key).severity == "orange"
+    acknowledge(books, key=key, actor="合肥市 张三", comment="已提醒，6月底前报送")
+    counts = scan(books, as_of=date(2025, 7, 1))
+    alert = get_alert(books, key)
+    assert (alert.severity, alert.state, alert.acknowledged_by, alert.ack_comment) == (
+        "red",
+        "open",
+        None,
+        None,
+    )
+    events = history(books, alert)
+    assert [e.kind for e in events] == ["opened", "acknowledged", "changed"]
+    assert "acknowledgement by 合肥市 张三 withdrawn" in events[-1].detail
+    assert counts.changed >= 1
+    acknowledge(books, key=key, actor="合肥市 张三", comment="已发函催报")
+    scan(books, as_of=date(2025, 7, 2))
+    assert get_alert(books, key).state == "acknowledged"
+
+
 def test_alerts_filter_by_severity_programme_city_recipient_and_state(books: Session) -> None:
     award = zone_award(books)
     release(books, award.code, 1, date(2025, 4, 1))
