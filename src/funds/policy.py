@@ -129,6 +129,12 @@ CLAUSES: dict[str, Clause] = {
         "给予新认定的国家级、世界级先进制造业集群1000万元、省级先进制造业集群500万元补助，"
         "用于支持集群企业产业科技创新实体项目、公共服务平台建设等。根据认定和考核评价结果分步到位",
     ),
+    "adv-in-force": Clause(
+        "ADV-OPINION",
+        ADV_OPINION,
+        "皖政办秘〔2023〕55号 (2023年12月1日) §二十一",
+        "给予新认定的国家级、世界级先进制造业集群1000万元、省级先进制造业集群500万元补助",
+    ),
     "adv-staged": Clause(
         "ADV-MEASURES",
         ADV_MEASURES,
@@ -282,6 +288,8 @@ class ProgrammeRules:
     recipient_kinds: tuple[str, ...] = ()
     """Kinds of recipient the programme may award (empty: any)."""
     valid_until: date | None = None
+    in_force_from: date | None = None
+    """The date of the text that creates the award: a grant dated earlier has no basis."""
     assessment_due: tuple[int, int] = (12, 31)
     """(month, day) in the assessed year by which its assessment must be recorded (setting)."""
     clauses: dict[str, str] = field(default_factory=dict)
@@ -321,7 +329,9 @@ ADVANCED_CLUSTER = ProgrammeRules(
         ExitReason.VOLUNTARY,
     ),
     recipient_kinds=("cluster",),  # 给予新认定的……先进制造业集群 (§二十一)
+    in_force_from=date(2023, 12, 1),  # 皖政办秘〔2023〕55号, 2023年12月1日
     clauses={
+        "in_force": "adv-in-force",
         "amount": "adv-amounts",
         "creator": "adv-amounts",
         "staged": "adv-staged",

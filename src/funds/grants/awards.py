@@ -121,6 +121,15 @@ def grant_award(
     earlier = replayed_entry(session, idempotency_key, request)
     if earlier is not None:
         return award_by_code(session, _linked_award(earlier.links))
+    if rules.in_force_from is not None and granted_on < rules.in_force_from:
+        raise RuleBreach(
+            "programme-in-force",
+            f"a {rules.name_zh} rests on a text of {rules.in_force_from}; one granted on"
+            f" {granted_on}, before it, has no basis: check granted_on",
+            clause=rules.clauses.get("in_force"),
+            granted_on=granted_on,
+            in_force_from=rules.in_force_from,
+        )
     _check_stages(rules, amount, plans, granted_on)
     county_figures.check_recognition(rules, county)
     holder = recipient_by_code(session, recipient)

@@ -332,3 +332,16 @@ def test_a_statement_as_of_a_day_shows_nothing_that_happened_later(session: Sess
         ("committed", "", None),
         ("committed", "", None),
     ]
+
+
+# ADV-OPINION (皖政办秘〔2023〕55号, 2023年12月1日) §二十一 creates the 500万 / 1000万 award:
+# a recognition dated the day before it has no basis for one.
+def test_an_advanced_cluster_award_before_its_founding_text_is_refused(session: Session) -> None:
+    world(session, years=(2023, 2024, 2025, 2026))
+    head = Ledger(session).head()
+    with pytest.raises(RuleBreach, match="rests on a text of 2023-12-01") as info:
+        cluster_award(session, granted_on=date(2023, 11, 30))
+    assert info.value.rule == "programme-in-force"
+    assert "§二十一" in (info.value.clause or "")
+    assert Ledger(session).head() == head
+    assert cluster_award(session, granted_on=date(2023, 12, 1)).code == "ADV-2023-0001"
