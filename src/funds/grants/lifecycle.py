@@ -125,9 +125,17 @@ def record_assessment(
                 clause=rules.clauses.get("rectification"),
             )
     elif previous is not None:
+        zone_failed = rules.rectification_months is not None and not Grade(previous.grade).passes
         raise Duplicate(
-            f"{award} already has an assessment for {year} ({Grade(previous.grade).label});"
-            " record a re-assessment instead"
+            f"{award} already has an assessment for {year} ({Grade(previous.grade).label}); "
+            + (
+                "after rectification, record it as a re-assessment instead"
+                if zone_failed
+                else "a year is assessed once and its result stands (only a zone's 不合格 is"
+                " re-assessed, after rectification)"
+            ),
+            award=award,
+            year=year,
         )
     if not grade.passes and not deemed:
         _check_failure_after_money(session, found, rules, year, on, reassessment)
@@ -801,6 +809,13 @@ def record_report(
     """
     found = award_by_code(session, award)
     rules = rules_of(found)
+    if not rules.quarterly_report and not rules.annual_report_due:
+        raise RuleBreach(
+            "reports-of-programme",
+            f"{award} is a {rules.name_zh}, which files no progress reports: its texts set"
+            " none (a service zone reports every quarter, a county cluster every year)",
+            award=award,
+        )
     quarterly = len(period) == 6 and period[4] == "Q" and period[5] in "1234"
     annual = len(period) == 4 and period.isdigit()
     if not period[:4].isdigit() or not (

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from factories import FUND, cluster_award, release, world
 from funds import grants
-from funds.grants.errors import AwardEnded
+from funds.grants.errors import AwardEnded, Duplicate, RuleBreach
 from funds.grants.models import Stage
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
@@ -53,3 +53,45 @@ def test_a_release_of_an_active_award_can_still_be_reversed(books: Session) -> N
     grants.reverse_entry(books, entry_id=first.release_entry_id, reason="录入错误", actor="b")
     result = grants.award_statement(books, award.code)
     assert (result.paid, result.held, result.committed) == (0, 0, 500 * WAN)
+
+
+# ADV-OPINION §二十二 按年度组织开展集群建设考核评价工作: a cluster's year is assessed once.
+# A second result for it used to say "record a re-assessment instead", which is refused for
+# a cluster; now it says the result stands. A zone's 不合格 points to the re-assessment.
+def test_a_second_result_for_a_year_says_what_the_officer_can_do(books: Session) -> None:
+    cluster = cluster_award(books)
+    grants.record_assessment(
+        books, award=cluster.code, year=2025, grade="合格", on=date(2025, 11, 1), actor="p"
+    )
+    with pytest.raises(Duplicate, match="a year is assessed once and its result stands"):
+        grants.record_assessment(
+            books, award=cluster.code, year=2025, grade="不合格", on=date(2025, 12, 1), actor="p"
+        )
+    zone = grants.grant_award(
+        books,
+        programme="service_zone",
+        recipient="HF-GX",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2025, 3, 1),
+        actor="finance-a",
+    )
+    grants.record_assessment(
+        books, award=zone.code, year=2026, grade="不合格", on=date(2026, 4, 30), actor="p"
+    )
+    with pytest.raises(Duplicate, match="record it as a re-assessment instead"):
+        grants.record_assessment(
+            books, award=zone.code, year=2026, grade="合格", on=date(2026, 6, 1), actor="p"
+        )
+
+
+# Progress reports are a zone's (ZONE-GUIDE 评估管理 每季度末) and a county cluster's (附件4
+# 第八条); an advanced cluster files none. The refusal used to offer "e.g. 2025", the very
+# value it refused.
+def test_an_advanced_cluster_report_is_refused_as_not_required(books: Session) -> None:
+    cluster = cluster_award(books)
+    with pytest.raises(RuleBreach, match="files no progress reports") as info:
+        grants.record_report(
+            books, award=cluster.code, period="2025", on=date(2026, 3, 1), actor="c"
+        )
+    assert info.value.rule == "reports-of-programme"
