@@ -17,6 +17,7 @@ from funds.errors import InvalidInput
 from funds.grants.credit_code import make_credit_code
 from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach
 from funds.grants.models import Stage
+from funds.ledger import Ledger
 from funds.policy import WAN, YI, CountyClusterFacts, Gate, Grade, Programme, check_county_criteria
 
 
@@ -550,6 +551,33 @@ def test_a_stage_cannot_be_approved_on_a_day_before_it_was_requested(books: Sess
     assert statement(books, award.code).paid == 0
     grants.approve_release(books, award=award.code, seq=1, actor="finance-b", on=date(2025, 4, 5))
     assert statement(books, award.code).stages[0].status == "paid"
+
+
+def test_an_approver_named_with_spaces_around_the_requesters_name_is_the_requester(
+    books: Session,
+) -> None:
+    award = cluster_award(books)
+    grants.request_release(books, award=award.code, seq=1, actor="finance-a", on=date(2025, 4, 1))
+    for approver in ("finance-a ", " finance-a", "finance-a\t"):
+        with pytest.raises(RuleBreach, match="cannot also approve") as refused:
+            grants.approve_release(
+                books, award=award.code, seq=1, actor=approver, on=date(2025, 4, 2)
+            )
+        assert refused.value.rule == "maker-checker"
+    paid = grants.approve_release(
+        books, award=award.code, seq=1, actor=" finance-b ", on=date(2025, 4, 2)
+    )
+    assert (paid.requested_by, paid.approved_by) == ("finance-a", "finance-b")
+    assert paid.release_entry_id is not None
+    assert Ledger(books).entry(paid.release_entry_id).actor == "finance-b"
+
+
+def test_a_blank_actor_is_refused_naming_the_field(books: Session) -> None:
+    award = cluster_award(books)
+    with pytest.raises(InvalidInput, match="names nobody") as refused:
+        grants.request_release(books, award=award.code, seq=1, actor="  ", on=date(2025, 4, 1))
+    assert refused.value.field == "actor"
+    assert statement(books, award.code).stages[0].status == "committed"
 
 
 # -- GB 32100-2015: 统一社会信用代码 --------------------------------------------------------
