@@ -313,6 +313,29 @@ def test_a_pass_through_to_an_unknown_enterprise_is_404(api: Api) -> None:
     problem(response, 404)
 
 
+def test_a_credit_code_with_a_wrong_check_character_is_422_naming_the_field(api: Api) -> None:
+    good = credit_code(1)
+    wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
+    response = api.post(
+        f"/awards/{ZONE}/pass-throughs", pass_through(enterprise=wrong), user="zone-hf"
+    )
+    body = problem(response, 422)
+    assert body["field"] == "enterprise"
+    assert "check character" in body["detail"]
+    receipts = problem(api.get(f"/enterprises/{wrong}/receipts", user="finance-a"), 422)
+    assert receipts["field"] == "credit_code"
+    assert held(api) == "4000000.00"
+
+
+def test_an_own_use_purpose_typed_with_spaces_is_recorded_as_listed(api: Api) -> None:
+    body = {"amount": "1000.00", "purpose": " 诊断宣贯 ", "on": "2025-06-15"}
+    spent = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf")
+    assert spent.status_code == 201, spent.text
+    assert spent.json()["purpose"] == "诊断宣贯"
+    blank = api.post(f"/awards/{ZONE}/spendings", body | {"purpose": " "}, user="zone-hf")
+    assert problem(blank, 422)["field"] == "purpose"
+
+
 def test_the_recipient_spends_within_its_20_percent_and_not_beyond(api: Api) -> None:
     body = {"amount": "500000.00", "purpose": "诊断宣贯", "on": "2025-06-15"}
     spent = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf")

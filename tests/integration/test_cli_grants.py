@@ -99,6 +99,20 @@ def test_an_actor_typed_with_spaces_is_the_same_officer_and_a_blank_one_is_refus
     assert data["paid"] == "0.00"
 
 
+def test_a_credit_code_with_a_wrong_check_character_is_refused_as_mistyped(
+    cli: CliRunner,
+) -> None:
+    setup_zone()
+    wrong = credit_code(1)[:-1] + ("0" if credit_code(1)[-1] != "0" else "1")
+    out = run(
+        "pass-through", "ZONE-2025-0001", wrong, "1万", "--purpose", "培育服务型制造标杆企业",
+        "--actor", "z", code=2,
+    )  # fmt: skip
+    assert "enterprise" in out
+    assert "check character" in out
+    assert "check character" in run("show", "enterprise", wrong, code=2)
+
+
 def test_bad_amounts_and_dates_are_refused_quoting_the_input(cli: CliRunner) -> None:
     run("fund", "add", "mfg", "省制造强省建设资金")
     result = runner.invoke(app, ["budget", "set", "mfg", "2026", "12.345"])

@@ -52,10 +52,10 @@ def record_pass_through(
     voucher: str | None = None,
     idempotency_key: str | None = None,
 ) -> Use:
-    """Record money the recipient passed on (下达) to an enterprise."""
+    """Record money the recipient passed on (下达) to an enterprise (the purpose is recorded
+    without the spaces around it)."""
     _check_amount(amount)
-    if not purpose.strip():
-        raise InvalidInput("purpose", "say what the enterprise receives the money for")
+    what = _purpose(purpose, "say what the enterprise receives the money for")
     enterprise = credit_code_of(enterprise)
     request = {
         "op": "pass_through",
@@ -70,7 +70,7 @@ def record_pass_through(
     if earlier is not None:
         return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
     found = award_by_code(session, award, lock=True)
-    check_pass_through_purpose(rules_of(found), purpose.strip())
+    check_pass_through_purpose(rules_of(found), what)
     target = enterprise_by_code(session, enterprise)
     require_active(found, on, "pass-through")
     ledger = Ledger(session)
@@ -85,12 +85,12 @@ def record_pass_through(
         amount=amount,
         on=on,
         actor=actor,
-        memo=f"{award} 下达 {target.name}: {purpose}",
+        memo=f"{award} 下达 {target.name}: {what}",
         voucher=voucher,
         key=idempotency_key,
         links={"award": award, "enterprise": target.credit_code},
         request=request,
-        purpose=purpose,
+        purpose=what,
         enterprise_id=target.id,
     )
 
@@ -141,8 +141,10 @@ def record_spending(
     voucher: str | None = None,
     idempotency_key: str | None = None,
 ) -> Use:
-    """Record the recipient's own spending, for a purpose from the programme's list."""
+    """Record the recipient's own spending, for a purpose from the programme's list (typed
+    with spaces around it or not, as a pass-through's)."""
     _check_amount(amount)
+    what = _purpose(purpose, "say what the recipient spent the money on")
     request = {
         "op": "spending",
         "award": award,
@@ -156,18 +158,18 @@ def record_spending(
         return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
     found = award_by_code(session, award, lock=True)
     rules = rules_of(found)
-    if purpose not in rules.own_use_purposes:
+    if what not in rules.own_use_purposes:
         raise InvalidInput(
             "purpose",
-            f"{purpose!r} is not an own-use purpose of {rules.name_zh};"
+            f"{what!r} is not an own-use purpose of {rules.name_zh};"
             f" allowed: {'、'.join(rules.own_use_purposes)}",
         )
     require_active(found, on, "spending")
     if rules.min_pass_through_percent is not None:
         _check_own_use_cap(session, found, amount, on, 100 - rules.min_pass_through_percent)
     ledger = Ledger(session)
-    account = accounts.spent(award, purpose)
-    accounts.open_account(ledger, account, purpose)
+    account = accounts.spent(award, what)
+    accounts.open_account(ledger, account, what)
     return _record_use(
         session,
         ledger,
@@ -177,14 +179,22 @@ def record_spending(
         amount=amount,
         on=on,
         actor=actor,
-        memo=f"{award} 自用: {purpose}",
+        memo=f"{award} 自用: {what}",
         voucher=voucher,
         key=idempotency_key,
-        links={"award": award, "purpose": purpose},
+        links={"award": award, "purpose": what},
         request=request,
-        purpose=purpose,
+        purpose=what,
         enterprise_id=None,
     )
+
+
+def _purpose(purpose: str, ask: str) -> str:
+    """The purpose as recorded: without the spaces around it; refused when nothing is left."""
+    what = purpose.strip()
+    if not what:
+        raise InvalidInput("purpose", ask)
+    return what
 
 
 def _check_amount(amount: int) -> None:

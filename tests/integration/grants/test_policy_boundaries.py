@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants, policy
 from funds.errors import InvalidInput
+from funds.grants import accounts
 from funds.grants.credit_code import make_credit_code
-from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach
-from funds.grants.models import Stage
+from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach, UnknownRecord
+from funds.grants.models import Stage, Use
 from funds.ledger import Ledger
 from funds.policy import WAN, YI, CountyClusterFacts, Gate, Grade, Programme, check_county_criteria
 
@@ -593,3 +594,50 @@ def test_a_credit_code_must_start_with_a_registration_authority(books: Session) 
         grants.add_enterprise(
             books, actor="f", credit_code=make_credit_code("0" * 17), name="无", city="合肥"
         )
+
+
+def mistyped(code: str) -> str:
+    """``code`` with another check character (its last)."""
+    return code[:-1] + ("0" if code[-1] != "0" else "1")
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_a_typing_slip_not_an_unknown_one(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    wrong = mistyped(credit_code(1))
+    with pytest.raises(InvalidInput, match="check character is '0', should be") as refused:
+        grants.record_pass_through(
+            books, award=award.code, enterprise=wrong, amount=WAN, purpose="技术创新项目",
+            on=date(2025, 5, 1), actor="z",
+        )  # fmt: skip
+    assert refused.value.field == "enterprise"
+    with pytest.raises(InvalidInput, match="check character") as looked_up:
+        grants.enterprise_receipts(books, wrong.lower())
+    assert looked_up.value.field == "credit_code"
+    with pytest.raises(UnknownRecord):  # a valid code nobody registered
+        grants.enterprise_receipts(books, credit_code(88))
+    assert statement(books, award.code).passed_on == 0
+
+
+# -- ZONE-GUIDE 评估管理: 剩余资金用于开展诊断宣贯…… (own use, by purpose) -----------------
+
+
+def test_an_own_use_purpose_is_recorded_without_the_spaces_around_it(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+
+    def spend(purpose: str) -> Use:
+        return grants.record_spending(
+            books, award=award.code, amount=WAN, purpose=purpose, on=date(2025, 5, 1), actor="z"
+        )
+
+    padded, plain = spend(" 诊断宣贯\u3000"), spend("诊断宣贯")
+    assert padded.purpose == plain.purpose == "诊断宣贯"
+    assert Ledger(books).balance(accounts.spent(award.code, "诊断宣贯")) == 2 * WAN
+    for blank in ("", "  "):
+        with pytest.raises(InvalidInput, match="say what") as refused:
+            spend(blank)
+        assert refused.value.field == "purpose"
+    assert statement(books, award.code).spent == 2 * WAN
