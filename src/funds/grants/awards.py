@@ -37,7 +37,7 @@ from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChe
 from funds.grants.models import Assessment, Award, Recipient, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.ledger.by_day import least_from
-from funds.money import format_wan, format_yuan
+from funds.money import format_wan, format_yuan, format_yuan_wan
 from funds.policy import (
     CountyClusterFacts,
     FailedStagePolicy,
@@ -214,7 +214,8 @@ def _award_amount(rules: ProgrammeRules, amount: int | None, tier: str) -> int:
         if amount is not None and amount != fixed:
             raise RuleBreach(
                 "fixed-award-amount",
-                f"a {tier} {rules.name_zh} is {format_wan(fixed)}元, not {format_wan(amount)}元",
+                f"a {tier} {rules.name_zh} is {format_yuan_wan(fixed)},"
+                f" not {format_yuan(amount)} 元",
                 clause=rules.clauses["amount"],
             )
         return fixed

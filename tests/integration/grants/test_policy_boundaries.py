@@ -280,6 +280,25 @@ def test_only_the_first_stage_may_be_paid_on_the_recognition(books: Session) -> 
     assert info.value.rule == "gate-assessment"
 
 
+# ADV-OPINION §二十一: 省级先进制造业集群500万元 — not one 分 less, and the refusal shows the 分
+def test_a_cluster_award_one_fen_short_of_its_tier_is_refused_showing_both_amounts_in_yuan(
+    books: Session,
+) -> None:
+    with pytest.raises(RuleBreach) as refused:
+        grants.grant_award(
+            books,
+            programme=Programme.ADVANCED_CLUSTER,
+            recipient="WH-CL",
+            fund=FUND,
+            tier="provincial",
+            amount=500 * WAN - 1,
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert refused.value.rule == "fixed-award-amount"
+    assert refused.value.message.endswith("is 5,000,000.00 元 (500.00万元), not 4,999,999.99 元")
+
+
 def test_a_tier_that_does_not_exist_is_refused(books: Session) -> None:
     with pytest.raises(InvalidInput, match="tier"):
         grants.grant_award(
