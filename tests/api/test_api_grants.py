@@ -347,6 +347,24 @@ def test_the_recipient_spends_within_its_20_percent_and_not_beyond(api: Api) -> 
     assert problem(bad, 422)["field"] == "purpose"
 
 
+def test_own_spending_with_a_voucher_already_recorded_is_409_unless_it_is_a_retry(
+    api: Api,
+) -> None:
+    body = {"amount": "1000.00", "purpose": "诊断宣贯", "voucher": "ZC-7", "on": "2025-06-15"}
+    first = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf", key="zc-7")
+    assert first.status_code == 201, first.text
+    retry = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf", key="zc-7")
+    assert retry.status_code == 201
+    assert retry.headers["idempotent-replayed"] == "true"
+    again = problem(api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf"), 409)
+    assert again["rule"] == "voucher-once"
+    assert (
+        f"voucher 'ZC-7' is already recorded for {ZONE}: entry #{first.json()['entry']}"
+        in (again["detail"])
+    )
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json()["spent"] == "1000.00"
+
+
 def test_an_unqualified_reassessment_exits_the_zone_and_raises_recovery(api: Api) -> None:
     first = api.post(
         f"/awards/{ZONE}/assessments",

@@ -38,6 +38,8 @@ from funds.policy import PROGRAMMES, ProgrammeRules
 
 VERBS = {"pass_through": "pass on", "own_use": "spend"}
 """What the refusal says the recipient cannot do, by kind of use."""
+NOUNS = {"pass_through": "money passed on", "own_use": "own spending"}
+"""How a refusal names an earlier use, by kind."""
 
 
 def record_pass_through(
@@ -220,9 +222,15 @@ def _record_use(
     purpose: str,
     enterprise_id: int | None,
 ) -> Use:
-    """Post held → ``target`` and record the use; a retry that lost a race gets the first."""
+    """Post held → ``target`` and record the use; a retry that lost a race gets the first.
+
+    The voucher is recorded without the spaces around it, and refused when a standing use
+    of the award already has it (:func:`check_voucher_unused`).
+    """
     held = accounts.held(award.code)
+    voucher = voucher.strip() if voucher else voucher
     try:
+        check_voucher_unused(session, award, voucher)
         check_held_by_day(ledger, award.code, kind, amount, on)
     except RuleBreach:
         earlier = replayed_entry(session, key, request)  # a retry that won a race, now locked
@@ -289,6 +297,44 @@ _INSERT_USE = DriverStatement(
 """The use row, written with the entry's writes (:meth:`Ledger.post`'s ``alongside``) and
 followed there by a read of the award's totals (:attr:`Use.totals_after`): on PostgreSQL in
 their round trip, while the chain head is locked, instead of a round trip each."""
+
+
+_USE_OF_VOUCHER = DriverStatement(
+    "SELECT entry_id, kind, amount, effective_date FROM award_use"
+    " WHERE award_id = ? AND voucher = ? AND reversed_by IS NULL ORDER BY id LIMIT 1"
+)
+"""The standing use of an award with a voucher (index ``ix_award_use_award_voucher``)."""
+
+
+def check_voucher_unused(session: Session, award: Award, voucher: str | None) -> None:
+    """Refuse a use whose voucher (凭证号) a standing use of ``award`` already has (call under
+    the award's lock).
+
+    A voucher is one payment document: recorded twice for one award, passed on or spent, it
+    is almost always the same payment entered twice. A retry of the same call under its
+    idempotency key is answered before this, with the first use; a reversed use frees its
+    voucher for the corrected entry.
+    """
+    if not voucher:
+        return
+    found = _USE_OF_VOUCHER.first(session, (award.id, voucher))
+    if found is not None:
+        entry_id, kind, amount, day = found
+        raise voucher_used(award.code, voucher, int(entry_id), kind, int(amount), day)
+
+
+def voucher_used(
+    award: str, voucher: str, entry_id: int, kind: str, amount: int, day: object
+) -> RuleBreach:
+    """The refusal of a second use with ``voucher``, naming the earlier entry."""
+    return RuleBreach(
+        "voucher-once",
+        f"voucher {voucher!r} is already recorded for {award}: entry #{entry_id},"
+        f" {NOUNS[kind]} of {format_yuan(amount)} 元 dated {day}; one voucher is one payment"
+        " (reverse that entry to correct it, or give this payment its own voucher)",
+        voucher=voucher,
+        entry=entry_id,
+    )
 
 
 def check_held_by_day(ledger: Ledger, award: str, kind: str, amount: int, on: date) -> None:

@@ -660,3 +660,60 @@ def test_an_own_use_purpose_is_recorded_without_the_spaces_around_it(books: Sess
             spend(blank)
         assert refused.value.field == "purpose"
     assert statement(books, award.code).spent == 2 * WAN
+
+
+# -- bookkeeping: a voucher (凭证号) is one payment document -------------------------------
+
+
+def test_a_voucher_used_again_on_the_same_award_is_refused_naming_the_earlier_entry(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+
+    def spend(voucher: str | None, on: date = date(2025, 5, 2)) -> Use:
+        return grants.record_spending(
+            books, award=award.code, amount=WAN, purpose="诊断宣贯", on=on, voucher=voucher,
+            actor="z",
+        )  # fmt: skip
+
+    first = spend("ZC-1", date(2025, 5, 1))
+    for again in ("ZC-1", " ZC-1 "):
+        with pytest.raises(RuleBreach, match="voucher 'ZC-1' is already recorded") as refused:
+            spend(again)
+        assert refused.value.rule == "voucher-once"
+        assert refused.value.details == {"voucher": "ZC-1", "entry": first.entry_id}
+        assert f"entry #{first.entry_id}, own spending of 10,000.00 元 dated 2025-05-01" in (
+            refused.value.message
+        )
+    with pytest.raises(RuleBreach, match="voucher 'ZC-1'"):  # nor passed on with it
+        grants.record_pass_through(
+            books, award=award.code, enterprise=credit_code(1), amount=WAN,
+            purpose="技术创新项目", on=date(2025, 5, 2), voucher="ZC-1", actor="z",
+        )  # fmt: skip
+    for voucher in ("ZC-2", None, None):  # another voucher, or none: each a payment of its own
+        spend(voucher)
+    assert statement(books, award.code).spent == 4 * WAN
+
+
+def test_a_retry_under_its_key_is_the_first_use_and_a_reversed_use_frees_its_voucher(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    other = cluster_award(books)
+    release(books, other.code, 1, date(2025, 4, 1))
+
+    def pay(code: str, key: str | None = None, amount: int = WAN) -> Use:
+        return grants.record_pass_through(
+            books, award=code, enterprise=credit_code(1), amount=amount,
+            purpose="技术创新项目", on=date(2025, 5, 1), voucher="PZ-9", actor="z",
+            idempotency_key=key,
+        )  # fmt: skip
+
+    first = pay(award.code, "k")
+    assert pay(award.code, "k").entry_id == first.entry_id
+    pay(other.code)  # another award's vouchers are its own
+    grants.reverse_entry(books, entry_id=first.entry_id, reason="金额录错", actor="finance-a")
+    assert pay(award.code, amount=2 * WAN).voucher == "PZ-9"
+    assert statement(books, award.code).passed_on == 2 * WAN
