@@ -118,6 +118,17 @@ def format_wan(fen: int, *, decimals: int = 2) -> str:
     return f"{rounded:,.{decimals}f}万"
 
 
+def format_yuan_wan(fen: int) -> str:
+    """Format 分 as 元 to the 分, with 万元 after it from 1万元 on: ``5,000,000.00 元
+    (500.00万元)``, ``0.01 元``.
+
+    For a message that compares amounts: the 元 figure shows a difference of 1 分, which
+    :func:`format_wan` rounds away (4,999,999.99 元 is ``500.00万``); the 万 only helps read it.
+    """
+    yuan = f"{format_yuan(fen)} 元"
+    return yuan if abs(fen) < FEN_PER_WAN else f"{yuan} ({format_wan(fen)}元)"
+
+
 def format_wan_exact(fen: int) -> str:
     """Format 分 as 万元 with as many decimals as needed (at least two) to be exact."""
     _require_int(fen)

@@ -98,6 +98,18 @@ def test_the_cli_refuses_an_unknown_role_and_a_second_user_of_the_same_name(
     assert cli.invoke(cli_app, ["users", "add", "admin", "--role", "admin"]).exit_code == 5
 
 
+def test_a_user_named_with_spaces_is_the_user_of_that_name_so_no_twin_approves_its_request(
+    api: Api, cli: CliRunner
+) -> None:
+    # The actor of a call is its user's name, stored stripped (funds.actors), as the CLI's
+    # --actor and the services strip theirs: maker-checker compares one form of each name.
+    twin = cli.invoke(cli_app, ["users", "add", "finance-a ", "--role", "finance"])
+    assert twin.exit_code == 5, twin.output
+    blank = cli.invoke(cli_app, ["users", "add", "  ", "--role", "finance"])
+    assert blank.exit_code == 2
+    assert "name" in blank.output
+
+
 def test_a_revoked_token_is_refused_from_then_on(api: Api, cli: CliRunner) -> None:
     assert api.get("/me", user="planner").status_code == 200
     result = cli.invoke(cli_app, ["users", "revoke", "planner"])

@@ -314,6 +314,29 @@ def test_a_pass_through_to_an_unknown_enterprise_is_404(api: Api) -> None:
     problem(response, 404)
 
 
+def test_a_credit_code_with_a_wrong_check_character_is_422_naming_the_field(api: Api) -> None:
+    good = credit_code(1)
+    wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
+    response = api.post(
+        f"/awards/{ZONE}/pass-throughs", pass_through(enterprise=wrong), user="zone-hf"
+    )
+    body = problem(response, 422)
+    assert body["field"] == "enterprise"
+    assert "check character" in body["detail"]
+    receipts = problem(api.get(f"/enterprises/{wrong}/receipts", user="finance-a"), 422)
+    assert receipts["field"] == "credit_code"
+    assert held(api) == "4000000.00"
+
+
+def test_an_own_use_purpose_typed_with_spaces_is_recorded_as_listed(api: Api) -> None:
+    body = {"amount": "1000.00", "purpose": " 诊断宣贯 ", "on": "2025-06-15"}
+    spent = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf")
+    assert spent.status_code == 201, spent.text
+    assert spent.json()["purpose"] == "诊断宣贯"
+    blank = api.post(f"/awards/{ZONE}/spendings", body | {"purpose": " "}, user="zone-hf")
+    assert problem(blank, 422)["field"] == "purpose"
+
+
 def test_the_recipient_spends_within_its_20_percent_and_not_beyond(api: Api) -> None:
     body = {"amount": "500000.00", "purpose": "诊断宣贯", "on": "2025-06-15"}
     spent = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf")
@@ -323,6 +346,24 @@ def test_the_recipient_spends_within_its_20_percent_and_not_beyond(api: Api) -> 
     assert problem(over, 409)["rule"] == "own-use-at-most-20-percent"
     bad = api.post(f"/awards/{ZONE}/spendings", body | {"purpose": "买车"}, user="zone-hf")
     assert problem(bad, 422)["field"] == "purpose"
+
+
+def test_own_spending_with_a_voucher_already_recorded_is_409_unless_it_is_a_retry(
+    api: Api,
+) -> None:
+    body = {"amount": "1000.00", "purpose": "诊断宣贯", "voucher": "ZC-7", "on": "2025-06-15"}
+    first = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf", key="zc-7")
+    assert first.status_code == 201, first.text
+    retry = api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf", key="zc-7")
+    assert retry.status_code == 201
+    assert retry.headers["idempotent-replayed"] == "true"
+    again = problem(api.post(f"/awards/{ZONE}/spendings", body, user="zone-hf"), 409)
+    assert again["rule"] == "voucher-once"
+    assert (
+        f"voucher 'ZC-7' is already recorded for {ZONE}: entry #{first.json()['entry']}"
+        in (again["detail"])
+    )
+    assert api.get(f"/awards/{ZONE}", user="finance-a").json()["spent"] == "1000.00"
 
 
 def test_an_unqualified_reassessment_exits_the_zone_and_raises_recovery(api: Api) -> None:

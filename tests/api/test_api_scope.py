@@ -121,3 +121,26 @@ def test_alerts_of_another_city_are_neither_listed_nor_readable_nor_acknowledgea
         problem(api.post(f"/alerts/{alert['key']}/acknowledgement", ack, user="city-hf"), 404)
     for alert in api.get("/alerts", user="zone-hf", limit=500).json()["items"]:
         assert alert["recipient"] == "HF-GX"
+
+
+def test_registering_a_code_already_registered_does_not_name_another_citys_enterprise(
+    api: Api,
+) -> None:
+    body = {"credit_code": credit_code(3), "name": "冒名公司", "city": "合肥"}
+    hidden = problem(api.post("/enterprises", body, user="zone-hf"), 409)
+    assert hidden["detail"] == f"enterprise {credit_code(3)} is already registered"
+    assert "芜湖丙公司" not in str(hidden)
+    unscoped = problem(api.post("/enterprises", body, user="finance-a"), 409)
+    assert "芜湖丙公司" in unscoped["detail"]
+
+
+def test_a_pass_through_answers_nothing_of_an_enterprise_the_recipient_never_paid(
+    api: Api,
+) -> None:
+    # The register is the province's: a recipient pays an enterprise by the credit code on
+    # its payment document, its first payment included (across cities: an alert, not a
+    # refusal); the answer names nothing the recipient did not send.
+    body = {"enterprise": credit_code(3), "amount": "1.00", "purpose": "技术创新项目"}
+    paid = api.post(f"/awards/{ZONE}/pass-throughs", body, user="zone-hf")
+    assert paid.status_code == 201, paid.text
+    assert "芜湖丙公司" not in paid.text

@@ -83,6 +83,37 @@ def test_refusals_name_the_rule_and_change_nothing(cli: CliRunner) -> None:
     assert data["paid"] == "0.00"
 
 
+def test_an_actor_typed_with_spaces_is_the_same_officer_and_a_blank_one_is_refused(
+    cli: CliRunner,
+) -> None:
+    setup_zone()
+    run("stage", "request", "ZONE-2025-0001", "1", "--date", "2025-04-01", "--actor", "finance-a")
+    out = run(
+        "stage", "approve", "ZONE-2025-0001", "1", "--date", "2025-04-02",
+        "--actor", "finance-a ", code=3,
+    )  # fmt: skip
+    assert "maker-checker" in out
+    out = run("stage", "approve", "ZONE-2025-0001", "1", "--actor", " ", code=2)
+    assert "--actor" in out
+    assert "names nobody" in out
+    data = json.loads(run("show", "award", "ZONE-2025-0001", "--json"))
+    assert data["paid"] == "0.00"
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_refused_as_mistyped(
+    cli: CliRunner,
+) -> None:
+    setup_zone()
+    wrong = credit_code(1)[:-1] + ("0" if credit_code(1)[-1] != "0" else "1")
+    out = run(
+        "pass-through", "ZONE-2025-0001", wrong, "1万", "--purpose", "培育服务型制造标杆企业",
+        "--actor", "z", code=2,
+    )  # fmt: skip
+    assert "enterprise" in out
+    assert "check character" in out
+    assert "check character" in run("show", "enterprise", wrong, code=2)
+
+
 def test_bad_amounts_and_dates_are_refused_quoting_the_input(cli: CliRunner) -> None:
     run("fund", "add", "mfg", "省制造强省建设资金")
     result = runner.invoke(app, ["budget", "set", "mfg", "2026", "12.345"])

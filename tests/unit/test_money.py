@@ -13,6 +13,7 @@ from funds.money import (
     format_wan,
     format_wan_exact,
     format_yuan,
+    format_yuan_wan,
     parse_fen,
     parse_yuan_decimal,
     percent_of,
@@ -90,6 +91,13 @@ def test_formats_in_yuan_and_wan() -> None:
     assert format_wan(-5_000) == "-0.01万"
     assert format_wan_exact(500_123_456) == "500.123456万"
     assert to_yuan_string(FIVE_MILLION_YUAN) == "5000000.00"
+
+
+def test_amounts_compared_in_a_message_show_the_fen_and_wan_only_from_one_wan() -> None:
+    assert format_yuan_wan(FIVE_MILLION_YUAN) == "5,000,000.00 元 (500.00万元)"
+    assert format_yuan_wan(FIVE_MILLION_YUAN - 1) == "4,999,999.99 元 (500.00万元)"
+    assert format_yuan_wan(1) == "0.01 元"
+    assert format_yuan_wan(-2_000_000) == "-20,000.00 元 (-2.00万元)"
 
 
 def test_wire_amounts_are_decimal_strings_of_yuan() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from funds.actors import actor_name
 from funds.api.models import ApiUser
 from funds.driver_sql import DriverStatement, run_together
 from funds.errors import ErrorKind, FundsError, InvalidInput, NotFound
@@ -87,8 +88,8 @@ def add_user(
 ) -> NewUser:
     """Create a user with a fresh token; a city user needs a city, a recipient user a code."""
     role = _role(role)
-    name = name.strip()
-    if not name or len(name) > 120:
+    name = actor_name(name, "name")
+    if len(name) > 120:
         raise InvalidInput("name", "a user name has 1 to 120 characters")
     city, recipient = _scope_of(session, role, city, recipient)
     if session.exec(select(ApiUser).where(ApiUser.name == name)).first() is not None:

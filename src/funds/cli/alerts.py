@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from funds.actors import actor_name
 from funds.cli.common import console, database, emit_json, parse_date, table, unit_of_work
 from funds.compliance import (
     RULES,
@@ -65,7 +66,7 @@ def scan_command(
             as_of=day,
             record=record,
             enqueue=config is not None,
-            actor=actor,
+            actor=actor_name(actor, "--by"),
             force=full,
         )
     report = _deliver(config) if record and config is not None else None
@@ -248,6 +249,7 @@ def ack_command(
 ) -> None:
     """Acknowledge an alert: who saw it and what they will do."""
     with unit_of_work(json_output=json_output) as session:
+        by = actor_name(by, "--by")
         body = alert_json(acknowledge(session, key=key, actor=by, comment=comment))
     if json_output:
         emit_json(body)
@@ -266,7 +268,8 @@ def mode_command(
 ) -> None:
     """Switch a rule to warning-only (reports, not counted as a breach) or back."""
     with unit_of_work() as session:
-        set_rule_mode(session, rule=rule, warning_only=warning_only, actor=by, reason=reason)
+        actor = actor_name(by, "--by")
+        set_rule_mode(session, rule=rule, warning_only=warning_only, actor=actor, reason=reason)
     console.print(f"{rule}: {'warning-only' if warning_only else 'enforced'}", highlight=False)
 
 

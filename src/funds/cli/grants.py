@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from funds import grants
+from funds.actors import actor_name
 from funds.cli.common import parse_date, say, unit_of_work
 from funds.errors import InvalidInput
 from funds.grants.awards import StagePlan
@@ -39,8 +40,11 @@ stage_app = typer.Typer(help="Stage releases (maker-checker).", no_args_is_help=
 
 
 def actor_of(value: str | None) -> str:
-    """Return who acts: the option, ``$FUNDS_ACTOR`` or the login name."""
-    return value or os.environ.get("FUNDS_ACTOR") or getpass.getuser()
+    """Return who acts: the ``--actor`` typed (stripped; blank is refused), else
+    ``$FUNDS_ACTOR`` (unset when blank) or the login name."""
+    if value is not None:
+        return actor_name(value, "--actor")
+    return os.environ.get("FUNDS_ACTOR", "").strip() or getpass.getuser()
 
 
 def day_of(value: str | None, field: str = "--date") -> date:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from funds.actors import actor_name
 from funds.compliance.errors import AlertAlreadyResolved, UnknownAlert, UnknownRule
 from funds.compliance.findings import Severity
 from funds.compliance.models import Alert, AlertEvent, OutboxEvent, RuleMode
@@ -105,8 +106,7 @@ def deliveries(session: Session, alert: Alert) -> list[OutboxEvent]:
 
 def acknowledge(session: Session, *, key: str, actor: str, comment: str) -> Alert:
     """Record that ``actor`` has seen the alert and what they will do about it."""
-    if not actor.strip():
-        raise InvalidInput("by", "say who acknowledges the alert")
+    actor = actor_name(actor, "by")
     if not comment.strip():
         raise InvalidInput("comment", "say what is being done about the alert")
     alert = get_alert(session, key)

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
+from funds.actors import actor_name
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants import county as county_figures
@@ -36,7 +37,7 @@ from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChe
 from funds.grants.models import Assessment, Award, Recipient, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.ledger.by_day import least_from
-from funds.money import format_wan, format_yuan
+from funds.money import format_wan, format_yuan, format_yuan_wan
 from funds.policy import (
     CountyClusterFacts,
     FailedStagePolicy,
@@ -222,7 +223,8 @@ def _award_amount(rules: ProgrammeRules, amount: int | None, tier: str) -> int:
         if amount is not None and amount != fixed:
             raise RuleBreach(
                 "fixed-award-amount",
-                f"a {tier} {rules.name_zh} is {format_wan(fixed)}元, not {format_wan(amount)}元",
+                f"a {tier} {rules.name_zh} is {format_yuan_wan(fixed)},"
+                f" not {format_yuan(amount)} 元",
                 clause=rules.clauses["amount"],
             )
         return fixed
@@ -380,9 +382,10 @@ def _next_code(session: Session, rules: ProgrammeRules, year: int) -> str:
 
 def request_release(session: Session, *, award: str, seq: int, actor: str, on: date) -> Stage:
     """Ask for stage ``seq`` to be paid; a different officer must approve it."""
+    actor = actor_name(actor)
     found = award_by_code(session, award, lock=True)
     stage = stage_of(session, found, seq)
-    if stage.status == "requested" and stage.requested_by == actor:
+    if stage.status == "requested" and _requester(stage) == actor:
         return stage
     _check_release(session, found, stage, on)
     stage.status, stage.requested_by, stage.requested_on = "requested", actor, on
@@ -400,7 +403,13 @@ def approve_release(
     on: date,
     idempotency_key: str | None = None,
 ) -> Stage:
-    """Approve a requested stage (maker-checker) and pay it from its commitment."""
+    """Approve a requested stage (maker-checker) and pay it from its commitment.
+
+    The approver and the requester are compared as stripped names (:mod:`funds.actors`):
+    ``"finance-a "`` is ``finance-a``, also against a request stored before names were
+    stripped.
+    """
+    actor = actor_name(actor)
     found = award_by_code(session, award, lock=True)
     stage = stage_of(session, found, seq)
     request = {"op": "release", "award": award, "seq": seq, "on": on.isoformat()}
@@ -414,7 +423,7 @@ def approve_release(
             " finance officer before another approves it",
             stage=f"{award}#{seq}",
         )
-    if stage.requested_by == actor:
+    if _requester(stage) == actor:
         raise MakerChecker(
             "maker-checker",
             f"{actor} requested stage {award}#{seq} and cannot also approve it",
@@ -453,6 +462,10 @@ def approve_release(
     session.add(stage)
     session.flush()
     return stage
+
+
+def _requester(stage: Stage) -> str | None:
+    return None if stage.requested_by is None else stage.requested_by.strip()
 
 
 def _check_release(session: Session, award: Award, stage: Stage, on: date) -> None:

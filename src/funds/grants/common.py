@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from funds.db import is_sqlite
 from funds.driver_sql import DriverStatement
+from funds.errors import InvalidInput
+from funds.grants.credit_code import credit_code_problem
 from funds.grants.errors import RuleBreach, UnknownRecord
 from funds.grants.models import Award, Enterprise, Fund, FundYear, Recipient, Stage
 from funds.ledger import Entry, IdempotencyConflict
@@ -69,12 +71,19 @@ _ENTRY_BY_KEY = DriverStatement(
 )
 
 
-def enterprise_by_code(session: Session, credit_code: str) -> Enterprise:
-    """Return the enterprise with this credit code (as typed: any case, spaces around) or
-    raise :class:`UnknownRecord`."""
+def enterprise_by_code(session: Session, credit_code: str, field: str = "enterprise") -> Enterprise:
+    """Return the enterprise with this credit code (as typed: any case, spaces around).
+
+    A code that is not registered is :class:`UnknownRecord`, unless it cannot be a credit
+    code at all (a wrong check character, GB 32100-2015): then :class:`InvalidInput` naming
+    ``field`` says what is wrong with it, since the slip is in the typing, not the register.
+    """
     credit_code = credit_code.strip().upper()  # stored upper-case (funds.grants.records)
     found = session.exec(_ENTERPRISE, params={"credit_code": credit_code}).first()
     if found is None:
+        problem = credit_code_problem(credit_code)
+        if problem:
+            raise InvalidInput(field, f"{credit_code!r} {problem}")
         raise UnknownRecord("enterprise", credit_code)
     return found
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import PrivateAttr
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -248,6 +248,14 @@ class Use(SQLModel, table=True):
             "amount",
             "effective_date",
             "reversed_by",
+        ),
+        # A use's voucher is looked up in its award (funds.grants.usage): migration 0012.
+        Index(
+            "ix_award_use_award_voucher",
+            "award_id",
+            "voucher",
+            sqlite_where=text("voucher IS NOT NULL"),
+            postgresql_where=text("voucher IS NOT NULL"),
         ),
     )
 

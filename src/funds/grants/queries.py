@@ -348,7 +348,7 @@ def enterprise_receipts(
     session: Session, credit_code: str, as_of: date | None = None
 ) -> list[Receipt]:
     """Return what an enterprise received across all awards, as of a date."""
-    enterprise = enterprise_by_code(session, credit_code)
+    enterprise = enterprise_by_code(session, credit_code, "credit_code")
     day = as_of or date.max
     rows = session.exec(
         select(Use, Award.code, Recipient.name)

@@ -38,6 +38,8 @@ from funds.policy import PROGRAMMES, ProgrammeRules
 
 VERBS = {"pass_through": "pass on", "own_use": "spend"}
 """What the refusal says the recipient cannot do, by kind of use."""
+NOUNS = {"pass_through": "money passed on", "own_use": "own spending"}
+"""How a refusal names an earlier use, by kind."""
 
 
 def record_pass_through(
@@ -52,10 +54,10 @@ def record_pass_through(
     voucher: str | None = None,
     idempotency_key: str | None = None,
 ) -> Use:
-    """Record money the recipient passed on (下达) to an enterprise."""
+    """Record money the recipient passed on (下达) to an enterprise (the purpose is recorded
+    without the spaces around it)."""
     _check_amount(amount)
-    if not purpose.strip():
-        raise InvalidInput("purpose", "say what the enterprise receives the money for")
+    what = _purpose(purpose, "say what the enterprise receives the money for")
     enterprise = credit_code_of(enterprise)
     request = {
         "op": "pass_through",
@@ -70,7 +72,7 @@ def record_pass_through(
     if earlier is not None:
         return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
     found = award_by_code(session, award, lock=True)
-    check_pass_through_purpose(rules_of(found), purpose.strip())
+    check_pass_through_purpose(rules_of(found), what)
     target = enterprise_by_code(session, enterprise)
     require_active(found, on, "pass-through")
     ledger = Ledger(session)
@@ -85,12 +87,12 @@ def record_pass_through(
         amount=amount,
         on=on,
         actor=actor,
-        memo=f"{award} 下达 {target.name}: {purpose}",
+        memo=f"{award} 下达 {target.name}: {what}",
         voucher=voucher,
         key=idempotency_key,
         links={"award": award, "enterprise": target.credit_code},
         request=request,
-        purpose=purpose,
+        purpose=what,
         enterprise_id=target.id,
     )
 
@@ -141,8 +143,10 @@ def record_spending(
     voucher: str | None = None,
     idempotency_key: str | None = None,
 ) -> Use:
-    """Record the recipient's own spending, for a purpose from the programme's list."""
+    """Record the recipient's own spending, for a purpose from the programme's list (typed
+    with spaces around it or not, as a pass-through's)."""
     _check_amount(amount)
+    what = _purpose(purpose, "say what the recipient spent the money on")
     request = {
         "op": "spending",
         "award": award,
@@ -156,18 +160,18 @@ def record_spending(
         return _use_of_entry(session, earlier.id)  # type: ignore[arg-type]
     found = award_by_code(session, award, lock=True)
     rules = rules_of(found)
-    if purpose not in rules.own_use_purposes:
+    if what not in rules.own_use_purposes:
         raise InvalidInput(
             "purpose",
-            f"{purpose!r} is not an own-use purpose of {rules.name_zh};"
+            f"{what!r} is not an own-use purpose of {rules.name_zh};"
             f" allowed: {'、'.join(rules.own_use_purposes)}",
         )
     require_active(found, on, "spending")
     if rules.min_pass_through_percent is not None:
         _check_own_use_cap(session, found, amount, on, 100 - rules.min_pass_through_percent)
     ledger = Ledger(session)
-    account = accounts.spent(award, purpose)
-    accounts.open_account(ledger, account, purpose)
+    account = accounts.spent(award, what)
+    accounts.open_account(ledger, account, what)
     return _record_use(
         session,
         ledger,
@@ -177,14 +181,22 @@ def record_spending(
         amount=amount,
         on=on,
         actor=actor,
-        memo=f"{award} 自用: {purpose}",
+        memo=f"{award} 自用: {what}",
         voucher=voucher,
         key=idempotency_key,
-        links={"award": award, "purpose": purpose},
+        links={"award": award, "purpose": what},
         request=request,
-        purpose=purpose,
+        purpose=what,
         enterprise_id=None,
     )
+
+
+def _purpose(purpose: str, ask: str) -> str:
+    """The purpose as recorded: without the spaces around it; refused when nothing is left."""
+    what = purpose.strip()
+    if not what:
+        raise InvalidInput("purpose", ask)
+    return what
 
 
 def _check_amount(amount: int) -> None:
@@ -210,9 +222,15 @@ def _record_use(
     purpose: str,
     enterprise_id: int | None,
 ) -> Use:
-    """Post held → ``target`` and record the use; a retry that lost a race gets the first."""
+    """Post held → ``target`` and record the use; a retry that lost a race gets the first.
+
+    The voucher is recorded without the spaces around it, and refused when a standing use
+    of the award already has it (:func:`check_voucher_unused`).
+    """
     held = accounts.held(award.code)
+    voucher = voucher.strip() if voucher else voucher
     try:
+        check_voucher_unused(session, award, voucher)
         check_held_by_day(ledger, award.code, kind, amount, on)
     except RuleBreach:
         earlier = replayed_entry(session, key, request)  # a retry that won a race, now locked
@@ -279,6 +297,44 @@ _INSERT_USE = DriverStatement(
 """The use row, written with the entry's writes (:meth:`Ledger.post`'s ``alongside``) and
 followed there by a read of the award's totals (:attr:`Use.totals_after`): on PostgreSQL in
 their round trip, while the chain head is locked, instead of a round trip each."""
+
+
+_USE_OF_VOUCHER = DriverStatement(
+    "SELECT entry_id, kind, amount, effective_date FROM award_use"
+    " WHERE award_id = ? AND voucher = ? AND reversed_by IS NULL ORDER BY id LIMIT 1"
+)
+"""The standing use of an award with a voucher (index ``ix_award_use_award_voucher``)."""
+
+
+def check_voucher_unused(session: Session, award: Award, voucher: str | None) -> None:
+    """Refuse a use whose voucher (凭证号) a standing use of ``award`` already has (call under
+    the award's lock).
+
+    A voucher is one payment document: recorded twice for one award, passed on or spent, it
+    is almost always the same payment entered twice. A retry of the same call under its
+    idempotency key is answered before this, with the first use; a reversed use frees its
+    voucher for the corrected entry.
+    """
+    if not voucher:
+        return
+    found = _USE_OF_VOUCHER.first(session, (award.id, voucher))
+    if found is not None:
+        entry_id, kind, amount, day = found
+        raise voucher_used(award.code, voucher, int(entry_id), kind, int(amount), day)
+
+
+def voucher_used(
+    award: str, voucher: str, entry_id: int, kind: str, amount: int, day: object
+) -> RuleBreach:
+    """The refusal of a second use with ``voucher``, naming the earlier entry."""
+    return RuleBreach(
+        "voucher-once",
+        f"voucher {voucher!r} is already recorded for {award}: entry #{entry_id},"
+        f" {NOUNS[kind]} of {format_yuan(amount)} 元 dated {day}; one voucher is one payment"
+        " (reverse that entry to correct it, or give this payment its own voucher)",
+        voucher=voucher,
+        entry=entry_id,
+    )
 
 
 def check_held_by_day(ledger: Ledger, award: str, kind: str, amount: int, on: date) -> None:

@@ -35,7 +35,7 @@ from funds.grants import accounts
 from funds.grants.common import now, require_active, rules_of
 from funds.grants.errors import UnknownRecord
 from funds.grants.models import Award, Enterprise, Use
-from funds.grants.usage import check_pass_through_purpose, held_shortfall
+from funds.grants.usage import check_pass_through_purpose, held_shortfall, voucher_used
 from funds.imports.context import Context, existing_keys, natural_key
 from funds.imports.report import ParsedRow
 from funds.ledger import Account, EntryRequest, IdempotencyConflict, Ledger, Leg, PostedEntry
@@ -76,7 +76,7 @@ def pass_through(session: Session, rows: list[ParsedRow], ctx: Context) -> None:
     keys = [natural_key("pass_through", r.values["award"], r, PASS_THROUGH_FIELDS) for r in rows]
     known = existing_keys(session, keys)
     ledger = Ledger(session)
-    books = _Books(awards, targets, known, _held(ledger, awards, rows))
+    books = _Books(awards, targets, known, _held(ledger, awards, rows), _vouchers(session, rows))
     pending: list[_Pending] = []
     for row, key in zip(rows, keys, strict=True):
         ctx.tick()
@@ -104,6 +104,8 @@ class _Books:
     targets: dict[str, _Target]
     known: dict[str, tuple[int, str]]
     held: dict[str, BalanceByDay]
+    vouchers: dict[tuple[int, str], tuple[int, str, int, date]]
+    """The standing uses that carry a voucher of the file, by award id and voucher."""
     codes: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def accounts(self, award: str, credit: str) -> tuple[str, str]:
@@ -145,6 +147,10 @@ def _check(row: ParsedRow, key: str, books: _Books, actor: str) -> _Pending | No
         raise UnknownRecord("enterprise", credit)
     check_pass_through_purpose(rules_of(award), v["purpose"].strip())
     require_active(award, on, "pass-through")
+    voucher = v["voucher"]
+    used = books.vouchers.get((award.id, voucher)) if voucher and award.id else None
+    if used is not None:
+        raise voucher_used(code, voucher, *used)
     short = books.held[code].take(on, amount)
     if short is not None:
         raise held_shortfall(code, "pass_through", amount, short)
@@ -193,6 +199,27 @@ def _enterprises(session: Session, codes: set[str]) -> dict[str, _Target]:
         )
         for row in conn.execute(query):
             found[row.credit_code] = _Target(int(row.id), row.name)
+    return found
+
+
+def _vouchers(
+    session: Session, rows: list[ParsedRow]
+) -> dict[tuple[int, str], tuple[int, str, int, date]]:
+    """The standing uses (of any award, any kind) that carry one of the file's vouchers: a
+    row whose voucher one of its award already has is refused, as the service refuses it."""
+    given = sorted({str(r.values["voucher"]) for r in rows if r.values["voucher"]})
+    found: dict[tuple[int, str], tuple[int, str, int, date]] = {}
+    conn = session.connection()
+    for chunk in _chunks(given):
+        query = (
+            select(USES.c.award_id, USES.c.voucher, USES.c.entry_id, USES.c.kind)
+            .add_columns(USES.c.amount, USES.c.effective_date)
+            .where(USES.c.voucher.in_(chunk), USES.c.reversed_by.is_(None))
+            .order_by(USES.c.id)
+        )
+        for award_id, voucher, entry_id, kind, amount, day in conn.execute(query):
+            earlier = (int(entry_id), str(kind), int(amount), day)
+            found.setdefault((int(award_id), str(voucher)), earlier)
     return found
 
 

@@ -43,6 +43,7 @@ RULE_COLUMNS: dict[str, str] = {
     "no-payment-after-exit": "award",
     "reassessment-after-failure": "reassessment",
     "idempotency": "voucher",
+    "voucher-once": "voucher",
 }
 RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
     "award": ("award", "code"),

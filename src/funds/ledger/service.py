@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Date, bindparam, cast, func, insert, literal, null, select, union_all
 from sqlmodel import Session
 
+from funds.actors import actor_name
 from funds.db import is_sqlite, table_of
 from funds.driver_sql import DriverStatement
 from funds.ledger.driver import PostingDriver
@@ -108,6 +109,10 @@ class EntryRequest:
     links: Mapping[str, Any] = field(default_factory=dict)
     request: Mapping[str, Any] | None = None
     reverses_id: int | None = None
+
+    def __post_init__(self) -> None:
+        # Who posted it, stripped (funds.actors): every entry names someone, in one form.
+        object.__setattr__(self, "actor", actor_name(self.actor))
 
     def digest(self) -> str:
         """Return the hash of what this request asks for."""

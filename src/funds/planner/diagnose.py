@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pulp
 
-from funds.money import format_wan
+from funds.money import format_yuan_wan
 from funds.planner.inputs import PlanInputs
 from funds.planner.model import PlanModel, build_model
 from funds.planner.rounding import caps
@@ -67,7 +67,7 @@ def _budget_checks(inputs: PlanInputs) -> list[Finding]:
                 Finding(
                     "commitments_over_budget",
                     f"{fund} {year}: existing commitments exceed the budget less reserve by "
-                    f"{format_wan(-left)}",
+                    f"{format_yuan_wan(-left)}",
                 )
             )
     return out

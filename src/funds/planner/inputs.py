@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from funds.money import format_wan, format_wan_exact
+from funds.money import format_wan, format_yuan, format_yuan_wan
 from funds.policy import ProgrammeRules, rules_for
 
 PROGRAMMES = ("advanced_cluster", "service_zone", "county_cluster")
@@ -78,15 +78,16 @@ def amount_problem(
             names = " or ".join(n for n, a in rules.tiers.items() if a == amount_min)
             return "tier", f"{format_wan(amount_min)}元 is the {names} tier{cited}: name which"
         return None
-    asked = format_wan_exact(amount_min)
+    # Amounts that differ are shown to the 分: 4,999,999.99 元 in 万 would read 500.00万.
+    asked = format_yuan(amount_min)
     if amount_max != amount_min:
-        asked = f"a range {asked}元–{format_wan_exact(amount_max)}"
-    what = (
-        f"a {tier} {rules.name_zh} is {format_wan(rules.tiers[tier])}元"
-        if tier
-        else (f"a {rules.name_zh} is {tiers}")
-    )
-    return "amount", f"{what}{cited}, not {asked}元"
+        asked = f"a range {asked}–{format_yuan(amount_max)}"
+    if tier:
+        what = f"a {tier} {rules.name_zh} is {format_yuan_wan(rules.tiers[tier])}"
+    else:
+        every = ", ".join(f"{n} {format_yuan_wan(a)}" for n, a in rules.tiers.items())
+        what = f"a {rules.name_zh} is {every}"
+    return "amount", f"{what}{cited}, not {asked} 元"
 
 
 def tier_amount(programme: str, tier: str) -> int | None:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from funds.money import format_wan
+from funds.money import format_wan, format_yuan_wan
 from funds.planner.inputs import PlanInputs
 from funds.planner.model import FEN_PER_WAN
 from funds.planner.rounding import FenAward, caps
@@ -169,7 +169,7 @@ def _check_budgets(inputs: PlanInputs, awards: list[FenAward]) -> list[str]:
         if key not in limit:
             out.append(f"{key[0]} pays {format_wan(amount)} in {key[1]}, a year with no budget")
         elif amount > limit[key]:
-            over = format_wan(amount - limit[key])
+            over = format_yuan_wan(amount - limit[key])
             out.append(f"{key[0]} {key[1]}: new stages exceed the budget left by {over}")
     return out
 

@@ -14,9 +14,11 @@ from sqlmodel import Session, select
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants, policy
 from funds.errors import InvalidInput
+from funds.grants import accounts
 from funds.grants.credit_code import make_credit_code
-from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach
-from funds.grants.models import Stage
+from funds.grants.errors import AwardEnded, GateNotMet, RuleBreach, UnknownRecord
+from funds.grants.models import Stage, Use
+from funds.ledger import Ledger
 from funds.policy import WAN, YI, CountyClusterFacts, Gate, Grade, Programme, check_county_criteria
 
 
@@ -276,6 +278,25 @@ def test_only_the_first_stage_may_be_paid_on_the_recognition(books: Session) -> 
             actor="finance-a",
         )
     assert info.value.rule == "gate-assessment"
+
+
+# ADV-OPINION §二十一: 省级先进制造业集群500万元 — not one 分 less, and the refusal shows the 分
+def test_a_cluster_award_one_fen_short_of_its_tier_is_refused_showing_both_amounts_in_yuan(
+    books: Session,
+) -> None:
+    with pytest.raises(RuleBreach) as refused:
+        grants.grant_award(
+            books,
+            programme=Programme.ADVANCED_CLUSTER,
+            recipient="WH-CL",
+            fund=FUND,
+            tier="provincial",
+            amount=500 * WAN - 1,
+            granted_on=date(2025, 3, 1),
+            actor="finance-a",
+        )
+    assert refused.value.rule == "fixed-award-amount"
+    assert refused.value.message.endswith("is 5,000,000.00 元 (500.00万元), not 4,999,999.99 元")
 
 
 def test_a_tier_that_does_not_exist_is_refused(books: Session) -> None:
@@ -552,6 +573,33 @@ def test_a_stage_cannot_be_approved_on_a_day_before_it_was_requested(books: Sess
     assert statement(books, award.code).stages[0].status == "paid"
 
 
+def test_an_approver_named_with_spaces_around_the_requesters_name_is_the_requester(
+    books: Session,
+) -> None:
+    award = cluster_award(books)
+    grants.request_release(books, award=award.code, seq=1, actor="finance-a", on=date(2025, 4, 1))
+    for approver in ("finance-a ", " finance-a", "finance-a\t"):
+        with pytest.raises(RuleBreach, match="cannot also approve") as refused:
+            grants.approve_release(
+                books, award=award.code, seq=1, actor=approver, on=date(2025, 4, 2)
+            )
+        assert refused.value.rule == "maker-checker"
+    paid = grants.approve_release(
+        books, award=award.code, seq=1, actor=" finance-b ", on=date(2025, 4, 2)
+    )
+    assert (paid.requested_by, paid.approved_by) == ("finance-a", "finance-b")
+    assert paid.release_entry_id is not None
+    assert Ledger(books).entry(paid.release_entry_id).actor == "finance-b"
+
+
+def test_a_blank_actor_is_refused_naming_the_field(books: Session) -> None:
+    award = cluster_award(books)
+    with pytest.raises(InvalidInput, match="names nobody") as refused:
+        grants.request_release(books, award=award.code, seq=1, actor="  ", on=date(2025, 4, 1))
+    assert refused.value.field == "actor"
+    assert statement(books, award.code).stages[0].status == "committed"
+
+
 # -- GB 32100-2015: 统一社会信用代码 --------------------------------------------------------
 
 
@@ -565,3 +613,107 @@ def test_a_credit_code_must_start_with_a_registration_authority(books: Session) 
         grants.add_enterprise(
             books, actor="f", credit_code=make_credit_code("0" * 17), name="无", city="合肥"
         )
+
+
+def mistyped(code: str) -> str:
+    """``code`` with another check character (its last)."""
+    return code[:-1] + ("0" if code[-1] != "0" else "1")
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_a_typing_slip_not_an_unknown_one(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    wrong = mistyped(credit_code(1))
+    with pytest.raises(InvalidInput, match="check character is '0', should be") as refused:
+        grants.record_pass_through(
+            books, award=award.code, enterprise=wrong, amount=WAN, purpose="技术创新项目",
+            on=date(2025, 5, 1), actor="z",
+        )  # fmt: skip
+    assert refused.value.field == "enterprise"
+    with pytest.raises(InvalidInput, match="check character") as looked_up:
+        grants.enterprise_receipts(books, wrong.lower())
+    assert looked_up.value.field == "credit_code"
+    with pytest.raises(UnknownRecord):  # a valid code nobody registered
+        grants.enterprise_receipts(books, credit_code(88))
+    assert statement(books, award.code).passed_on == 0
+
+
+# -- ZONE-GUIDE 评估管理: 剩余资金用于开展诊断宣贯…… (own use, by purpose) -----------------
+
+
+def test_an_own_use_purpose_is_recorded_without_the_spaces_around_it(books: Session) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+
+    def spend(purpose: str) -> Use:
+        return grants.record_spending(
+            books, award=award.code, amount=WAN, purpose=purpose, on=date(2025, 5, 1), actor="z"
+        )
+
+    padded, plain = spend(" 诊断宣贯\u3000"), spend("诊断宣贯")
+    assert padded.purpose == plain.purpose == "诊断宣贯"
+    assert Ledger(books).balance(accounts.spent(award.code, "诊断宣贯")) == 2 * WAN
+    for blank in ("", "  "):
+        with pytest.raises(InvalidInput, match="say what") as refused:
+            spend(blank)
+        assert refused.value.field == "purpose"
+    assert statement(books, award.code).spent == 2 * WAN
+
+
+# -- bookkeeping: a voucher (凭证号) is one payment document -------------------------------
+
+
+def test_a_voucher_used_again_on_the_same_award_is_refused_naming_the_earlier_entry(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+
+    def spend(voucher: str | None, on: date = date(2025, 5, 2)) -> Use:
+        return grants.record_spending(
+            books, award=award.code, amount=WAN, purpose="诊断宣贯", on=on, voucher=voucher,
+            actor="z",
+        )  # fmt: skip
+
+    first = spend("ZC-1", date(2025, 5, 1))
+    for again in ("ZC-1", " ZC-1 "):
+        with pytest.raises(RuleBreach, match="voucher 'ZC-1' is already recorded") as refused:
+            spend(again)
+        assert refused.value.rule == "voucher-once"
+        assert refused.value.details == {"voucher": "ZC-1", "entry": first.entry_id}
+        assert f"entry #{first.entry_id}, own spending of 10,000.00 元 dated 2025-05-01" in (
+            refused.value.message
+        )
+    with pytest.raises(RuleBreach, match="voucher 'ZC-1'"):  # nor passed on with it
+        grants.record_pass_through(
+            books, award=award.code, enterprise=credit_code(1), amount=WAN,
+            purpose="技术创新项目", on=date(2025, 5, 2), voucher="ZC-1", actor="z",
+        )  # fmt: skip
+    for voucher in ("ZC-2", None, None):  # another voucher, or none: each a payment of its own
+        spend(voucher)
+    assert statement(books, award.code).spent == 4 * WAN
+
+
+def test_a_retry_under_its_key_is_the_first_use_and_a_reversed_use_frees_its_voucher(
+    books: Session,
+) -> None:
+    award = zone_award(books)
+    release(books, award.code, 1, date(2025, 4, 1))
+    other = cluster_award(books)
+    release(books, other.code, 1, date(2025, 4, 1))
+
+    def pay(code: str, key: str | None = None, amount: int = WAN) -> Use:
+        return grants.record_pass_through(
+            books, award=code, enterprise=credit_code(1), amount=amount,
+            purpose="技术创新项目", on=date(2025, 5, 1), voucher="PZ-9", actor="z",
+            idempotency_key=key,
+        )  # fmt: skip
+
+    first = pay(award.code, "k")
+    assert pay(award.code, "k").entry_id == first.entry_id
+    pay(other.code)  # another award's vouchers are its own
+    grants.reverse_entry(books, entry_id=first.entry_id, reason="金额录错", actor="finance-a")
+    assert pay(award.code, amount=2 * WAN).voucher == "PZ-9"
+    assert statement(books, award.code).passed_on == 2 * WAN

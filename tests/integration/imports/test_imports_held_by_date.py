@@ -19,8 +19,10 @@ import factories
 from factories import credit_code
 from funds.cli.common import set_database_factory
 from funds.db import Database
+from funds.grants import record_pass_through
 from funds.grants.models import Use
 from funds.ledger import Ledger, verify
+from funds.policy import WAN
 
 ZONE = "ZONE-2025-0001"
 ADV = "ADV-2025-0001"
@@ -108,3 +110,19 @@ def test_imported_spending_dated_before_its_stage_was_released_is_refused(
     )
     with cli.unit_of_work(readonly=True) as session:
         assert session.exec(select(Use)).all() == []
+
+
+def test_an_imported_row_whose_voucher_the_award_already_has_is_refused_at_its_cell(
+    cli: Database, tmp_path: Path
+) -> None:
+    with cli.unit_of_work() as session:
+        earlier = record_pass_through(
+            session, award=ZONE, enterprise=credit_code(2), amount=WAN, purpose=PURPOSE,
+            on=date(2025, 5, 1), voucher="PZ-2", actor="zone-hf",
+        )  # fmt: skip
+    rows = [ROWS[1], [ADV, credit_code(1), "1万", "技术创新项目", "PZ-2", date(2025, 6, 1)]]
+    code, body = run("pass-through", write(tmp_path / "again.xlsx", HEADERS, rows))
+    assert code == 2, body
+    (error,) = body["errors"]
+    assert (error["cell"], error["rule"]) == ("E2", "voucher-once")
+    assert f"entry #{earlier.entry_id}" in error["message"]

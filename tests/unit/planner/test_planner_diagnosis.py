@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from planner_factories import WAN, cand, scenario
 
 from funds.planner.diagnose import precheck
-from funds.planner.inputs import Policy
+from funds.planner.inputs import Commitment, Policy
 from funds.planner.run import plan
 
 
@@ -19,7 +21,14 @@ def test_city_floors_above_one_hundred_percent_are_caught_before_solving() -> No
 def test_commitments_above_a_budget_are_caught_before_solving() -> None:
     findings = precheck(scenario(cand("A"), budgets={2026: 300}, committed={2026: 400}))
     assert [f.check for f in findings] == ["commitments_over_budget"]
-    assert "100.00万" in findings[0].text
+    assert findings[0].text.endswith("by 1,000,000.00 元 (100.00万元)")
+
+
+def test_commitments_one_fen_above_a_budget_say_by_how_much_to_the_fen() -> None:
+    inputs = scenario(cand("A"), budgets={2026: 300})
+    one_fen_over = Commitment("old-2026", inputs.fund_years[0].fund, 2026, 300 * WAN + 1)
+    findings = precheck(replace(inputs, commitments=(one_fen_over,)))
+    assert findings[0].text.endswith("by 0.01 元")
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])

@@ -119,9 +119,19 @@ def test_a_cluster_that_names_its_tier_asks_for_its_amount(tier: str, amount: st
 @pytest.mark.parametrize(
     ("fields", "where", "says"),
     [
-        ({"tier": "provincial", "amount": "800万"}, "amount", "500.00万元.*not 800.00万元"),
-        ({"tier": "national", "amount": "500万"}, "amount", "1,000.00万元.*not 500.00万元"),
-        ({"amount": "750万"}, "amount", "provincial 500.00万元"),
+        (
+            {"tier": "provincial", "amount": "800万"},
+            "amount",
+            r"5,000,000\.00 元 \(500\.00万元\).*not 8,000,000\.00 元$",
+        ),
+        (
+            {"tier": "national", "amount": "500万"},
+            "amount",
+            r"10,000,000\.00 元 \(1,000\.00万元\).*not 5,000,000\.00 元$",
+        ),
+        ({"amount": "750万"}, "amount", r"provincial 5,000,000\.00 元.*not 7,500,000\.00 元$"),
+        # 1 分 short of the tier: in 万 with two decimals it would read 500.00万 twice
+        ({"tier": "provincial", "amount": "4999999.99"}, "amount", r"not 4,999,999\.99 元$"),
         ({"tier": "city", "amount": "500万"}, "tier", "not 'city'"),
         ({"amount": "1000万"}, "tier", "world or national tier.*name which"),
     ],

@@ -16,7 +16,9 @@ from funds.api.schemas.grants import EnterpriseCreate, EnterpriseRead, ReceiptRe
 from funds.api.scope import Scope
 from funds.api.types import Day
 from funds.api.users import Role
+from funds.grants.errors import Duplicate
 from funds.grants.models import Enterprise
+from funds.grants.usage import credit_code_of
 from funds.grants.views import receipt_view
 
 router = APIRouter(prefix="/enterprises", tags=["recipients and enterprises"])
@@ -29,16 +31,26 @@ CreditCode = Annotated[
     "", status_code=201, response_model=EnterpriseRead, **allow(Role.FINANCE, Role.RECIPIENT)
 )
 def create_enterprise(body: EnterpriseCreate, write: Write) -> object:
-    """Register an enterprise by its 统一社会信用代码 (check character validated)."""
+    """Register an enterprise by its 统一社会信用代码 (check character validated).
+
+    A code already registered is a conflict; a recipient officer is not told whose it is
+    (the register is the province's: the enterprise may be another's).
+    """
 
     def run() -> EnterpriseRead:
-        row = grants.add_enterprise(
-            write.session,
-            credit_code=body.credit_code,
-            name=body.name,
-            city=body.city,
-            actor=write.actor,
-        )
+        try:
+            row = grants.add_enterprise(
+                write.session,
+                credit_code=body.credit_code,
+                name=body.name,
+                city=body.city,
+                actor=write.actor,
+            )
+        except Duplicate:
+            if not Scope.of(write.user).limited:
+                raise
+            code = credit_code_of(body.credit_code)
+            raise Duplicate(f"enterprise {code} is already registered") from None
         return EnterpriseRead.model_validate(row, from_attributes=True)
 
     return write.respond(body, run, status_code=201)
