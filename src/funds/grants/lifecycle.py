@@ -15,6 +15,7 @@ from) and, where the programme recovers, raises a receivable equal to the money 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -324,17 +325,10 @@ def _revocation_day(
         return None
 
     def failed_on(y: int) -> date | None:
-        if y == year:
-            return on
-        latest = final_assessment(session, award, y)
-        return latest.assessed_on if latest and not Grade(latest.grade).passes else None
+        return on if y == year else _failed_on(session, award, y)
 
-    days: list[date] = []
-    for first in range(year - limit + 1, year + 1):
-        run = [failed_on(y) for y in range(first, first + limit)]
-        if all(d is not None for d in run):
-            days.append(max(d for d in run if d is not None))
-    return min(days, default=None)
+    window = _first_failed_window(failed_on, year, limit)
+    return window[1] if window else None
 
 
 def _last_money_day(session: Session, award: Award) -> date | None:
@@ -400,11 +394,29 @@ def _revoked_by(session: Session, award: Award, year: int, limit: int) -> tuple[
     and the day the last of their results was given: the title is revoked then, not on the
     day of whichever result happened to be typed last (a 2026 deemed 不合格 applied after a
     2027 不合格 of 2027-05-01 revokes on 2027-05-01, not on 2026's deadline)."""
+    window = _first_failed_window(lambda y: _failed_on(session, award, y), year, limit)
+    assert window is not None  # called once the run is on record
+    return window
+
+
+def _failed_on(session: Session, award: Award, year: int) -> date | None:
+    """The day ``year``'s final result was given, if it failed."""
+    latest = final_assessment(session, award, year)
+    return latest.assessed_on if latest and not Grade(latest.grade).passes else None
+
+
+def _first_failed_window(
+    failed_on: Callable[[int], date | None], year: int, limit: int
+) -> tuple[int, date] | None:
+    """Of the runs of ``limit`` consecutive failed years that include ``year``, the one
+    complete first (its first year, and the day its last result was given), or None."""
     windows: list[tuple[date, int]] = []
     for first in range(year - limit + 1, year + 1):
-        results = [final_assessment(session, award, y) for y in range(first, first + limit)]
-        if all(r is not None and not Grade(r.grade).passes for r in results):
-            windows.append((max(r.assessed_on for r in results if r is not None), first))
+        days = [failed_on(y) for y in range(first, first + limit)]
+        if all(d is not None for d in days):
+            windows.append((max(d for d in days if d is not None), first))
+    if not windows:
+        return None
     on, first = min(windows)
     return first, on
 
@@ -470,8 +482,7 @@ def _consecutive_failures(session: Session, award: Award, year: int) -> int:
     """
 
     def failed(y: int) -> bool:
-        latest = final_assessment(session, award, y)
-        return latest is not None and not Grade(latest.grade).passes
+        return _failed_on(session, award, y) is not None
 
     if not failed(year):
         return 0
