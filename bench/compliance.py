@@ -39,6 +39,9 @@ AS_OF = date(2026, 11, 22)
 REPLAY = date(2026, 6, 30)
 FUND = "mfg"
 YEARS = (2025, 2026, 2027)
+PLANNED = date(2024, 12, 1)
+"""When the bench's multi-year budgets are approved: before every grant they carry (a grant
+needs its years' budgets on its own date)."""
 PROGRAMMES = (Programme.SERVICE_ZONE, Programme.ADVANCED_CLUSTER, Programme.COUNTY_CLUSTER)
 PURPOSE = "培育服务型制造标杆企业"
 
@@ -60,7 +63,7 @@ def build(db: Database, awards: int, postings: int, seed: int = 7) -> dict[str, 
                 amount=awards * 500 * WAN,
                 reason="bench",
                 actor="b",
-                effective_date=min(date(year, 1, 1), AS_OF),
+                effective_date=PLANNED,
             )
         for n in range(100):
             grants.add_recipient(

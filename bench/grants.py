@@ -39,6 +39,9 @@ from funds.policy import CITIES, WAN, Grade, Programme
 
 FUND = "mfg"
 YEARS = (2025, 2026, 2027)
+PLANNED = date(2024, 12, 1)
+"""When the bench's multi-year budgets are approved: before every grant they carry (a grant
+needs its years' budgets on its own date)."""
 GRANTED = date(2025, 3, 1)
 OPERATION_TARGET_MS = 5.0
 STATEMENT_P99_TARGET_MS = 10.0
@@ -97,7 +100,13 @@ def setup(database: Database, awards: int) -> None:
         grants.add_fund(s, actor="bench", code=FUND, name="省制造强省建设资金")
         for year in YEARS:
             grants.set_budget(
-                s, fund_code=FUND, year=year, amount=awards * 1000 * WAN, reason="bench", actor="b"
+                s,
+                fund_code=FUND,
+                year=year,
+                amount=awards * 1000 * WAN,
+                reason="bench",
+                actor="b",
+                effective_date=PLANNED,
             )
         for programme, (_, kind) in RECIPIENTS.items():
             # an advanced-cluster award is given once a recognition: a cluster an award

@@ -56,6 +56,7 @@ def build(db: Database) -> None:
                 amount=AWARDS * 50_000 * WAN,
                 reason="bench",
                 actor="b",
+                effective_date=date(2024, 12, 1),  # the multi-year plan, before the grants
             )
         grants.add_recipient(
             s, actor="bench", code="HF", name="合肥高新区", kind="development_zone", city="合肥"
