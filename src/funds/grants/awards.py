@@ -332,7 +332,8 @@ def _check_budget(
                 "budget-not-overdrawn",
                 f"{fund} {year}: available budget {format_yuan(have)} 元{when} cannot carry"
                 f" {format_yuan(amount)} 元 granted on {granted_on};"
-                f" short by {format_yuan(amount - have)} 元",
+                f" short by {format_yuan(amount - have)} 元"
+                + _later_budget_hint(ledger, fund, year, granted_on),
                 clause=clause,
                 fund=fund,
                 year=year,
@@ -341,6 +342,21 @@ def _check_budget(
                 shortfall=amount - have,
                 as_of=least_on,
             )
+
+
+def _later_budget_hint(ledger: Ledger, fund: str, year: int, granted_on: date) -> str:
+    """Say so when the year's budget grew after the grant date: a budget recorded (dated)
+    later does not carry an earlier grant, which an officer may not expect."""
+    source = accounts.budget(fund, year)  # its balance is minus the budget
+    then = -ledger.balance(source, granted_on, missing_ok=True)
+    now = -ledger.balance(source, missing_ok=True)
+    if now <= then:
+        return ""
+    return (
+        f" (the {year} budget was {format_yuan(then)} 元 on {granted_on} and is"
+        f" {format_yuan(now)} 元 now: a budget dated after the grant does not carry it; record"
+        " the budget dated on or before the grant date)"
+    )
 
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")

@@ -44,6 +44,9 @@ def test_a_grant_dated_before_its_year_budget_was_set_is_refused(session: Sessio
     head = Ledger(session).head()
     with pytest.raises(BudgetShortfall, match=r"available budget 0\.00 元 cannot carry") as info:
         zone_award(session, granted_on=date(2025, 3, 1))
+    assert "the 2025 budget was 0.00 元 on 2025-03-01 and is 100,000,000.00 元 now" in str(
+        info.value
+    )
     assert info.value.details == {
         "fund": FUND,
         "year": 2025,
