@@ -17,6 +17,7 @@ from factories import FUND, cluster_award, credit_code, release, world, zone_awa
 from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import BudgetShortfall, RuleBreach
+from funds.grants.models import Award, FundYear
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
 
@@ -28,19 +29,37 @@ def available(session: Session, year: int, as_of: date) -> int:
     return grants.fund_year_execution(session, FUND, year, as_of=as_of).available
 
 
+def set_budget(session: Session, year: int, wan: int, on: date, reason: str = "压减") -> FundYear:
+    return grants.set_budget(
+        session,
+        fund_code=FUND,
+        year=year,
+        amount=wan * WAN,
+        reason=reason,
+        actor="finance-a",
+        effective_date=on,
+    )
+
+
+def one_year_zone(session: Session, recipient: str, on: date) -> Award:
+    """A 1000万 zone grant to ``recipient`` dated ``on``, both stages in 2025 (ONE_YEAR)."""
+    return grants.grant_award(
+        session,
+        programme="service_zone",
+        recipient=recipient,
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=on,
+        stages=ONE_YEAR,
+        actor="finance-a",
+    )
+
+
 # ADV-MEASURES 第十二条: a stage is committed against its year's budget. A budget set on
 # 1 June does not carry a grant dated 1 March: as of March the year had nothing to commit.
 def test_a_grant_dated_before_its_year_budget_was_set_is_refused(session: Session) -> None:
     world(session, years=(2026, 2027))
-    grants.set_budget(
-        session,
-        fund_code=FUND,
-        year=2025,
-        amount=10_000 * WAN,
-        reason="年度预算",
-        actor="finance-a",
-        effective_date=date(2025, 6, 1),
-    )
+    set_budget(session, 2025, 10_000, date(2025, 6, 1), "年度预算")
     head = Ledger(session).head()
     with pytest.raises(BudgetShortfall, match=r"available budget 0\.00 元 cannot carry") as info:
         zone_award(session, granted_on=date(2025, 3, 1))
@@ -67,16 +86,7 @@ def test_money_freed_by_an_exit_cannot_carry_a_grant_dated_before_the_exit(
     session: Session,
 ) -> None:
     world(session, budget_wan=1000)
-    first = grants.grant_award(
-        session,
-        programme="service_zone",
-        recipient="HF-GX",
-        fund=FUND,
-        amount=1000 * WAN,
-        granted_on=date(2025, 3, 1),
-        stages=ONE_YEAR,
-        actor="finance-a",
-    )
+    first = one_year_zone(session, "HF-GX", date(2025, 3, 1))
     grants.terminate(
         session, award=first.code, reason="voluntary", on=date(2025, 9, 1), actor="province"
     )
@@ -86,26 +96,8 @@ def test_money_freed_by_an_exit_cannot_carry_a_grant_dated_before_the_exit(
         session, actor="p", code="WH-JK", name="芜湖经开区", kind="development_zone", city="芜湖"
     )
     with pytest.raises(BudgetShortfall, match=r"0\.00 元 cannot carry 10,000,000\.00 元"):
-        grants.grant_award(
-            session,
-            programme="service_zone",
-            recipient="WH-JK",
-            fund=FUND,
-            amount=1000 * WAN,
-            granted_on=date(2025, 5, 1),
-            stages=ONE_YEAR,
-            actor="finance-a",
-        )
-    grants.grant_award(
-        session,
-        programme="service_zone",
-        recipient="WH-JK",
-        fund=FUND,
-        amount=1000 * WAN,
-        granted_on=date(2025, 9, 1),
-        stages=ONE_YEAR,
-        actor="finance-a",
-    )
+        one_year_zone(session, "WH-JK", date(2025, 5, 1))
+    one_year_zone(session, "WH-JK", date(2025, 9, 1))
     for day in (date(2025, 3, 1), date(2025, 5, 1), date(2025, 9, 1), date(2025, 12, 31)):
         assert available(session, 2025, day) >= 0
     assert verify(session.connection()).ok
@@ -119,25 +111,9 @@ def test_a_budget_cut_is_checked_on_every_day_from_its_date(session: Session) ->
     world(session)
     zone_award(session, granted_on=date(2025, 3, 1))
     with pytest.raises(RuleBreach, match=r"on 2025-03-01 only 96,000,000\.00 元") as info:
-        grants.set_budget(
-            session,
-            fund_code=FUND,
-            year=2025,
-            amount=100 * WAN,
-            reason="压减",
-            actor="finance-a",
-            effective_date=date(2025, 1, 1),
-        )
+        set_budget(session, 2025, 100, date(2025, 1, 1))
     assert info.value.rule == "budget-not-below-commitments"
-    grants.set_budget(
-        session,
-        fund_code=FUND,
-        year=2025,
-        amount=9_800 * WAN,
-        reason="压减",
-        actor="finance-a",
-        effective_date=date(2025, 1, 1),
-    )
+    set_budget(session, 2025, 9_800, date(2025, 1, 1))
     assert available(session, 2025, date(2025, 3, 1)) == 9_400 * WAN
 
 
@@ -151,25 +127,9 @@ def test_a_budget_cut_cannot_overdraw_the_days_before_money_came_back(session: S
     )
     assert available(session, 2025, date(2025, 12, 31)) == 1000 * WAN
     with pytest.raises(RuleBreach, match=r"on 2025-03-01 only 6,000,000\.00 元"):
-        grants.set_budget(
-            session,
-            fund_code=FUND,
-            year=2025,
-            amount=100 * WAN,
-            reason="压减",
-            actor="finance-a",
-            effective_date=date(2025, 1, 1),
-        )
+        set_budget(session, 2025, 100, date(2025, 1, 1))
     # Dated after the money came back, the same cut holds on every day.
-    grants.set_budget(
-        session,
-        fund_code=FUND,
-        year=2025,
-        amount=100 * WAN,
-        reason="压减",
-        actor="finance-a",
-        effective_date=date(2025, 9, 1),
-    )
+    set_budget(session, 2025, 100, date(2025, 9, 1))
     assert available(session, 2025, date(2025, 9, 1)) == 100 * WAN
 
 
@@ -207,27 +167,10 @@ def test_a_budget_top_up_cannot_be_reversed_under_the_grants_it_carried(
     session: Session,
 ) -> None:
     world(session, budget_wan=100)
-    top_up = grants.set_budget(
-        session,
-        fund_code=FUND,
-        year=2025,
-        amount=1000 * WAN,
-        reason="追加预算",
-        actor="finance-a",
-        effective_date=date(2025, 2, 1),
-    )
+    top_up = set_budget(session, 2025, 1000, date(2025, 2, 1), "追加预算")
     assert top_up.budget == 1000 * WAN
     entry, _ = Ledger(session).head()
-    grants.grant_award(
-        session,
-        programme="service_zone",
-        recipient="HF-GX",
-        fund=FUND,
-        amount=1000 * WAN,
-        granted_on=date(2025, 3, 1),
-        stages=ONE_YEAR,
-        actor="finance-a",
-    )
+    one_year_zone(session, "HF-GX", date(2025, 3, 1))
     for on in (None, date(2025, 12, 1)):
         with pytest.raises(RuleBreach, match="reverse the budget change") as info:
             grants.reverse_entry(
