@@ -279,3 +279,14 @@ def test_deadlines_are_not_applied_from_a_day_after_today(cli: CliRunner) -> Non
     data = json.loads(run("show", "award", "ZONE-2025-0001", "--json"))
     assert data["status"] == "active"
     assert "consequences" in run("assess", "deadlines", "--as-of", "2025-06-30")
+
+
+def test_the_day_deadlines_are_held_to_is_funds_today_when_set(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_zone()
+    monkeypatch.setenv("FUNDS_TODAY", "2025-06-30")
+    result = runner.invoke(app, ["assess", "deadlines", "--as-of", "2025-07-01"])
+    assert result.exit_code == 2, result.output
+    assert "after today (2025-06-30)" in result.output
+    assert "consequences" in run("assess", "deadlines")

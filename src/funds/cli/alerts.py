@@ -10,7 +10,6 @@ other date is a replay that changes no alert.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ import typer
 
 from funds.actors import actor_name
 from funds.cli.common import console, database, emit_json, parse_date, table, unit_of_work
+from funds.clock import today
 from funds.compliance import (
     RULES,
     AlertFilter,
@@ -40,12 +40,6 @@ app = typer.Typer(help="Compliance rules and the alerts they raise.", no_args_is
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 EXIT_CLEAN, EXIT_RED = 0, 1
-
-
-def today() -> date:
-    """Today, or ``FUNDS_TODAY`` when set (ISO date)."""
-    forced = os.environ.get("FUNDS_TODAY")
-    return date.fromisoformat(forced) if forced else date.today()
 
 
 @app.command("scan")

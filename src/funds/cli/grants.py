@@ -17,6 +17,7 @@ import typer
 from funds import grants
 from funds.actors import actor_name
 from funds.cli.common import parse_date, say, unit_of_work
+from funds.clock import today
 from funds.errors import InvalidInput
 from funds.grants.awards import StagePlan
 from funds.grants.county import county_facts
@@ -49,7 +50,7 @@ def actor_of(value: str | None) -> str:
 
 def day_of(value: str | None, field: str = "--date") -> date:
     """Return the typed date, or today."""
-    return parse_date(value, field) or date.today()
+    return parse_date(value, field) or today()
 
 
 def amount_of(value: str, field: str = "amount") -> int:

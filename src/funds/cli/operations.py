@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from funds import grants
 from funds.cli.common import console, emit_json, say, unit_of_work
 from funds.cli.grants import Actor, JsonFlag, Key, On, actor_of, amount_of, day_of
+from funds.clock import today
 from funds.grants.lifecycle import Consequence
 from funds.grants.views import percent_text
 from funds.money import format_yuan, to_yuan_string
@@ -112,7 +112,7 @@ def deadlines(
     """Deem missing assessments and missed rectifications 不合格 once their deadline passed."""
     with unit_of_work(json_output=json_output) as session:
         done = grants.apply_deadlines(
-            session, as_of=day_of(as_of, "--as-of"), actor=actor_of(actor), today=date.today()
+            session, as_of=day_of(as_of, "--as-of"), actor=actor_of(actor), today=today()
         )
     _consequences(json_output, f"{len(done)} consequences of passed deadlines", done)
 

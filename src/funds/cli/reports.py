@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from funds.cli.alerts import today
 from funds.cli.common import console, parse_date, unit_of_work
+from funds.clock import today
 from funds.errors import InvalidInput
 from funds.reports import (
     alerts_export,

@@ -8,8 +8,6 @@ scan as of another date is a replay that changes no alert.
 from __future__ import annotations
 
 import json
-import os
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
@@ -32,6 +30,7 @@ from funds.api.schemas.compliance import (
 from funds.api.scope import Scope
 from funds.api.types import CODE_PATTERN, KEY_PATTERN
 from funds.api.users import Role
+from funds.clock import today
 from funds.compliance import (
     RULES,
     AlertFilter,
@@ -56,12 +55,6 @@ AlertKey = Annotated[
     str, Path(max_length=200, pattern=KEY_PATTERN, examples=["pass-through-80:ZONE-2025-0001"])
 ]
 State = Annotated[str, Query(pattern="^(open|acknowledged|resolved|active|all)$")]
-
-
-def today() -> date:
-    """Today, or ``FUNDS_TODAY`` when set (ISO date)."""
-    forced = os.environ.get("FUNDS_TODAY")
-    return date.fromisoformat(forced) if forced else date.today()
 
 
 def _get_alert(session: Session, key: str) -> Alert:

@@ -7,8 +7,6 @@ then calls one service with the user's name as the actor.
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter
 
 from funds import grants
@@ -36,6 +34,7 @@ from funds.api.schemas.grants import (
 from funds.api.scope import Scope
 from funds.api.types import Seq, fen
 from funds.api.users import Role
+from funds.clock import today
 from funds.grants.lifecycle import Consequence
 from funds.grants.models import Stage, Use
 from funds.grants.queries import passed_and_paid
@@ -68,7 +67,7 @@ def request_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
     def run() -> StageActionRead:
         Scope.of(write.user).check_award(write.session, code)
         stage = grants.request_release(
-            write.session, award=code, seq=seq, actor=write.actor, on=body.on or date.today()
+            write.session, award=code, seq=seq, actor=write.actor, on=body.on or today()
         )
         return _stage(code, stage)
 
@@ -85,7 +84,7 @@ def approve_release(code: AwardCode, seq: Seq, body: StageAction, write: Write) 
             award=code,
             seq=seq,
             actor=write.actor,
-            on=body.on or date.today(),
+            on=body.on or today(),
             idempotency_key=write.service_key,
         )
         return _stage(code, stage)
@@ -122,7 +121,7 @@ def record_pass_through(code: AwardCode, body: PassThroughCreate, write: Write) 
             enterprise=body.enterprise,
             amount=fen(body.amount, "amount"),
             purpose=body.purpose,
-            on=body.on or date.today(),
+            on=body.on or today(),
             actor=write.actor,
             voucher=body.voucher,
             idempotency_key=write.service_key,
@@ -143,7 +142,7 @@ def record_spending(code: AwardCode, body: SpendingCreate, write: Write) -> obje
             award=code,
             amount=fen(body.amount, "amount"),
             purpose=body.purpose,
-            on=body.on or date.today(),
+            on=body.on or today(),
             actor=write.actor,
             voucher=body.voucher,
             idempotency_key=write.service_key,
@@ -174,7 +173,7 @@ def record_assessment(code: AwardCode, body: AssessmentCreate, write: Write) -> 
             award=code,
             year=body.year,
             grade=body.grade,
-            on=body.on or date.today(),
+            on=body.on or today(),
             actor=write.actor,
             reassessment=body.reassessment,
         )
@@ -195,7 +194,7 @@ def record_rectification(code: AwardCode, body: RectificationCreate, write: Writ
     def run() -> RectificationRead:
         Scope.of(write.user).check_award(write.session, code)
         row = grants.record_rectification(
-            write.session, award=code, year=body.year, on=body.on or date.today(),
+            write.session, award=code, year=body.year, on=body.on or today(),
             actor=write.actor,
         )  # fmt: skip
         return RectificationRead(
@@ -216,7 +215,7 @@ def terminate(code: AwardCode, body: TerminationCreate, write: Write) -> object:
             write.session,
             award=code,
             reason=body.reason,
-            on=body.on or date.today(),
+            on=body.on or today(),
             actor=write.actor,
             note=body.note,
         )
@@ -234,7 +233,7 @@ def record_recovery(code: AwardCode, body: RecoveryCreate, write: Write) -> obje
             write.session,
             award=code,
             amount=fen(body.amount, "amount"),
-            on=body.on or date.today(),
+            on=body.on or today(),
             actor=write.actor,
             kind=body.kind,
             voucher=body.voucher,
@@ -266,7 +265,7 @@ def record_report(code: AwardCode, body: ReportCreate, write: Write) -> object:
     def run() -> ReportRead:
         Scope.of(write.user).check_award(write.session, code)
         row = grants.record_report(
-            write.session, award=code, period=body.period, on=body.on or date.today(),
+            write.session, award=code, period=body.period, on=body.on or today(),
             actor=write.actor,
         )  # fmt: skip
         return ReportRead(
@@ -283,9 +282,9 @@ def apply_deadlines(body: DeadlinesRun, write: Write) -> object:
     """Deem missing assessments and missed rectifications 不合格 once their deadline passed."""
 
     def run() -> ConsequencesRead:
-        today = date.today()
+        now = today()
         done = grants.apply_deadlines(
-            write.session, as_of=body.as_of or today, actor=write.actor, today=today
+            write.session, as_of=body.as_of or now, actor=write.actor, today=now
         )
         return _consequences(f"{len(done)} consequences of passed deadlines", done)
 

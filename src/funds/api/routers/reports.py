@@ -19,11 +19,11 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from funds.api.deps import CurrentUser, SessionDep
-from funds.api.routers.alerts import today
 from funds.api.rules import allow, allow_everyone
 from funds.api.scope import Scope
 from funds.api.types import CODE_PATTERN, Day, Year
 from funds.api.users import Role
+from funds.clock import today
 from funds.errors import InvalidInput
 from funds.grants.errors import UnknownRecord
 from funds.policy import normalise_city
