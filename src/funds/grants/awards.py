@@ -12,12 +12,13 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from funds.actors import actor_name
+from funds.driver_sql import DriverStatement
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants import county as county_figures
@@ -33,7 +34,14 @@ from funds.grants.common import (
     rules_of,
     stage_of,
 )
-from funds.grants.errors import BudgetShortfall, Duplicate, GateNotMet, MakerChecker, RuleBreach
+from funds.grants.errors import (
+    AwardEnded,
+    BudgetShortfall,
+    Duplicate,
+    GateNotMet,
+    MakerChecker,
+    RuleBreach,
+)
 from funds.grants.models import Assessment, Award, Recipient, Stage
 from funds.ledger import EntryRequest, Ledger, Leg
 from funds.ledger.by_day import least_from
@@ -480,6 +488,47 @@ def approve_release(
     return stage
 
 
+_MISSED_RECTIFICATION = DriverStatement(
+    "SELECT a.year, a.rectification_due FROM assessment a"
+    " WHERE a.award_id = ? AND a.rectification_due IS NOT NULL AND a.rectification_due < ?"
+    " AND NOT EXISTS (SELECT 1 FROM assessment b WHERE b.award_id = a.award_id"
+    " AND b.year = a.year AND b.reassessment)"
+    " AND NOT EXISTS (SELECT 1 FROM rectification_submission r"
+    " WHERE r.award_id = a.award_id AND r.year = a.year)"
+    " ORDER BY a.rectification_due LIMIT 1"
+)
+"""A zone's 不合格 whose rectification period ended before a day with neither materials
+submitted nor a re-assessment recorded: the zone exits the day after its due date."""
+
+
+def require_not_exited_by_deadline(session: Session, award: Award, on: date, what: str) -> None:
+    """Refuse ``what`` dated ``on`` when ``award`` has exited by then under ZONE-GUIDE 评估管理
+    though the deadlines have not been applied yet: a 不合格 whose rectification period
+    ended before ``on`` with no rectification materials submitted and no re-assessment.
+
+    The exit follows from the texts on the day after the due date whether or not anyone has
+    run ``funds assess deadlines``; money paid or used, or a result given, from that day on
+    would go to a recipient that had left.
+    """
+    if rules_of(award).rectification_months is None:
+        return
+    found = _MISSED_RECTIFICATION.first(session, (award.id, on))
+    if found is None:
+        return
+    year, due = found[0], found[1]
+    due = due if isinstance(due, date) else date.fromisoformat(due)  # SQLite: ISO text
+    raise AwardEnded(
+        "no-payment-after-exit",
+        f"{award.code}: the {year} 不合格's rectification was due by {due} and neither"
+        f" materials nor a re-assessment are on record, so the zone exits on"
+        f" {due + timedelta(days=1)}: no {what} dated {on} may be recorded; apply the"
+        " deadlines (funds assess deadlines) to record the exit",
+        clause=rules_of(award).clauses.get("rectification"),
+        award=award.code,
+        exits_on=due + timedelta(days=1),
+    )
+
+
 def _requester(stage: Stage) -> str | None:
     return None if stage.requested_by is None else stage.requested_by.strip()
 
@@ -490,6 +539,7 @@ def _check_release(session: Session, award: Award, stage: Stage, on: date) -> No
     if stage.status == "paid":
         raise RuleBreach("stage-paid-once", f"stage {name} was already paid on {stage.paid_on}")
     require_active(award, on, "payment")
+    require_not_exited_by_deadline(session, award, on, "payment")
     if stage.status in ("cancelled", "forfeited"):
         raise RuleBreach(
             "stage-not-cancelled",

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from funds.errors import InvalidInput
 from funds.grants import accounts
-from funds.grants.awards import final_assessment
+from funds.grants.awards import final_assessment, require_not_exited_by_deadline
 from funds.grants.common import (
     add_months,
     award_by_code,
@@ -138,6 +138,8 @@ def record_assessment(
             award=award,
             year=year,
         )
+    if not deemed and not reassessment:
+        require_not_exited_by_deadline(session, found, on, "assessment")
     if not grade.passes and not deemed:
         _check_failure_after_money(session, found, rules, year, on, reassessment)
     row = Assessment(

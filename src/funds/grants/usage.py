@@ -21,6 +21,7 @@ from funds.db import table_of
 from funds.driver_sql import DriverStatement, stored_day
 from funds.errors import InvalidInput
 from funds.grants import accounts
+from funds.grants.awards import require_not_exited_by_deadline
 from funds.grants.common import (
     award_by_code,
     enterprise_by_code,
@@ -75,6 +76,7 @@ def record_pass_through(
     check_pass_through_purpose(rules_of(found), what)
     target = enterprise_by_code(session, enterprise)
     require_active(found, on, "pass-through")
+    require_not_exited_by_deadline(session, found, on, "pass-through")
     ledger = Ledger(session)
     account = accounts.passed(award, target.credit_code)
     accounts.open_account(ledger, account, target.name)
@@ -167,6 +169,7 @@ def record_spending(
             f" allowed: {'、'.join(rules.own_use_purposes)}",
         )
     require_active(found, on, "spending")
+    require_not_exited_by_deadline(session, found, on, "spending")
     if rules.min_pass_through_percent is not None:
         _check_own_use_cap(session, found, amount, on, 100 - rules.min_pass_through_percent)
     ledger = Ledger(session)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants
 from funds.errors import InvalidInput
-from funds.grants.errors import BudgetShortfall, RuleBreach
+from funds.grants.errors import AwardEnded, BudgetShortfall, RuleBreach
 from funds.grants.models import Award, FundYear
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
@@ -291,3 +291,62 @@ def test_an_advanced_cluster_award_before_its_founding_text_is_refused(session: 
     assert "§二十一" in (info.value.clause or "")
     assert Ledger(session).head() == head
     assert cluster_award(session, granted_on=date(2023, 12, 1)).code == "ADV-2023-0001"
+
+
+# ZONE-GUIDE 评估管理: 需在3个月内完成整改，并在整改时限内再次提交评价材料……整改后评估仍不合格的，
+# 退出. A 2025 不合格 of 2025-11-01 is due by 2026-02-01; with no materials by then the zone
+# exits on 2026-02-02, whether or not anyone has applied the deadlines yet. From that day no
+# money moves and no result is taken; up to it, and once materials are in, the zone goes on.
+def test_a_zone_past_its_rectification_date_without_materials_gets_nothing_more(
+    session: Session,
+) -> None:
+    world(session)
+    award = zone_award(session)
+    release(session, award.code, 1, date(2025, 4, 1))
+    assess(session, award.code, 2025, "不合格", date(2025, 11, 1))
+
+    def pass_on(on: date) -> None:
+        grants.record_pass_through(
+            session,
+            award=award.code,
+            enterprise=credit_code(1),
+            amount=10 * WAN,
+            purpose="设备购置补助",
+            on=on,
+            actor="合肥高新区-李",
+        )
+
+    pass_on(date(2026, 2, 1))
+    head = Ledger(session).head()
+    with pytest.raises(AwardEnded, match="the zone exits on 2026-02-02") as info:
+        pass_on(date(2026, 2, 2))
+    assert info.value.rule == "no-payment-after-exit"
+    with pytest.raises(AwardEnded, match="no assessment dated 2026-03-01"):
+        assess(session, award.code, 2026, "合格", date(2026, 3, 1))
+    assert Ledger(session).head() == head
+    done = grants.apply_deadlines(session, as_of=date(2026, 3, 1))
+    assert ("exit", "exit on 2026-02-02: failed_rectification") in [
+        (c.action, c.detail) for c in done
+    ]
+
+
+def test_a_zone_whose_materials_came_in_time_goes_on_past_its_rectification_date(
+    session: Session,
+) -> None:
+    world(session)
+    award = zone_award(session)
+    release(session, award.code, 1, date(2025, 4, 1))
+    assess(session, award.code, 2025, "不合格", date(2025, 11, 1))
+    grants.record_rectification(
+        session, award=award.code, year=2025, on=date(2026, 1, 20), actor="合肥高新区"
+    )
+    grants.record_pass_through(
+        session,
+        award=award.code,
+        enterprise=credit_code(1),
+        amount=10 * WAN,
+        purpose="设备购置补助",
+        on=date(2026, 3, 1),
+        actor="合肥高新区-李",
+    )
+    assert grants.award_statement(session, award.code).passed_on == 10 * WAN
