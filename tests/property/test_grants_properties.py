@@ -47,9 +47,9 @@ from funds.errors import FundsError, InvalidInput
 from funds.grants.awards import final_assessment
 from funds.grants.corrections import REVERSIBLE
 from funds.grants.errors import MakerChecker, RuleBreach
-from funds.grants.models import Award, Stage, Termination
+from funds.grants.models import Assessment, Award, Stage, Termination
 from funds.grants.reconcile import verify_books
-from funds.ledger import AlreadyReversed, Ledger
+from funds.ledger import AlreadyReversed, Entry, Ledger
 from funds.policy import WAN, ExitReason, Gate, Grade, Programme, rules_for
 
 FUND = "prop"
@@ -654,7 +654,20 @@ def check_award(session: Session, code: str) -> None:
             assert final is not None, f"{code}#{stage.seq} paid with no assessment"
             assert Grade(final.grade).passes, f"{code}#{stage.seq} paid, {stage.year} failed"
             assert final.assessed_on <= stage.paid_on
-        known = final_assessment(session, award, stage.year, stage.paid_on)
+        # What stood when the payment was recorded: results dated up to its day and typed
+        # before it (a failure given later the same day leaves the payment on its gate).
+        release = session.get(Entry, stage.release_entry_id)
+        assert release is not None
+        known = session.exec(
+            select(Assessment)
+            .where(
+                Assessment.award_id == award.id,
+                Assessment.year == stage.year,
+                Assessment.assessed_on <= stage.paid_on,
+                Assessment.recorded_at < release.recorded_at,
+            )
+            .order_by(col(Assessment.assessed_on).desc(), col(Assessment.id).desc())
+        ).first()
         assert known is None or Grade(known.grade).passes, (
             f"{code}#{stage.seq} paid on {stage.paid_on}, when {stage.year} stood failed"
         )

@@ -108,8 +108,16 @@ def _check_release_reversal(
     award = award_by_code(session, found.code, lock=True)
     if award.status != "active":
         raise_ended(award, "release reversal", rules_of(award))
+    if on is not None and on != stage.paid_on:
+        raise InvalidInput(
+            "on",
+            f"stage {award.code}#{stage.seq} was paid on {stage.paid_on}; reversing its release"
+            f" says the payment was recorded by mistake, so it is dated that day, not {on}"
+            " (the stage's statement as of the days between would show the money held but"
+            " not paid)",
+        )
     check_own_use_after_reversal(session, award, stage)
-    _keep_uses_covered(ledger, award, stage, min(stage.paid_on, on or stage.paid_on))
+    _keep_uses_covered(ledger, award, stage, stage.paid_on)
 
 
 def _check_budget_reversal(session: Session, ledger: Ledger, entry_id: int, day: date) -> None:
@@ -134,7 +142,7 @@ def _check_budget_reversal(session: Session, ledger: Ledger, entry_id: int, day:
 
 def _keep_uses_covered(ledger: Ledger, award: Award, stage: Stage, start: date) -> None:
     """Refuse a release reversal that would leave the award's holding below zero on some day
-    from ``start`` (the payment, or the reversal's date if earlier) on."""
+    from ``start`` (the payment's day, which the reversal carries) on."""
     least_on, least = least_from(ledger.balances_from(accounts.held(award.code), start))
     if least >= stage.amount:
         return

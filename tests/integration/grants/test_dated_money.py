@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from factories import FUND, cluster_award, credit_code, release, world, zone_award
 from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, BudgetShortfall, RuleBreach
-from funds.grants.models import Award, FundYear
+from funds.grants.models import Award, FundYear, Stage
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
 
@@ -350,3 +350,33 @@ def test_a_zone_whose_materials_came_in_time_goes_on_past_its_rectification_date
         actor="合肥高新区-李",
     )
     assert grants.award_statement(session, award.code).passed_on == 10 * WAN
+
+
+# A release reversed undoes a payment entered by mistake: the stage goes back to committed as
+# the grant made it. Dated a month after the payment, the books as of the days between would
+# hold the 400万 without the stage being paid (held 400万, paid 0, committed 600万 of a
+# 1000万 award). So it carries the payment's day; then every day adds up.
+def test_a_release_reversal_is_dated_the_day_of_the_payment(session: Session) -> None:
+    world(session)
+    award = zone_award(session)
+    release(session, award.code, 1, date(2025, 4, 1))
+    assert grants.award_statement(session, award.code).stages[0].status == "paid"
+    stage = session.exec(select(Stage).where(Stage.award_id == award.id, Stage.seq == 1)).one()
+    assert stage.release_entry_id is not None
+    with pytest.raises(InvalidInput, match="paid on 2025-04-01; reversing its release") as info:
+        grants.reverse_entry(
+            session,
+            entry_id=stage.release_entry_id,
+            reason="录入错误",
+            actor="finance-b",
+            on=date(2025, 5, 1),
+        )
+    assert info.value.details["field"] == "on"
+    grants.reverse_entry(
+        session, entry_id=stage.release_entry_id, reason="录入错误", actor="finance-b"
+    )
+    for day in (date(2025, 4, 1), date(2025, 4, 15), date(2025, 12, 31)):
+        s = grants.award_statement(session, award.code, as_of=day)
+        assert (s.paid, s.held, s.committed) == (0, 0, 1000 * WAN)
+        execution = grants.fund_year_execution(session, FUND, 2025, as_of=day)
+        assert execution.budget == execution.available + execution.committed + execution.paid
