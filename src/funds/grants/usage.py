@@ -233,7 +233,7 @@ def _record_use(
     held = accounts.held(award.code)
     voucher = voucher.strip() if voucher else voucher
     try:
-        check_voucher_unused(session, award, voucher)
+        check_voucher_unused(session, award, voucher, on)
         check_held_by_day(ledger, award.code, kind, amount, on)
     except RuleBreach:
         earlier = replayed_entry(session, key, request)  # a retry that won a race, now locked
@@ -303,24 +303,28 @@ their round trip, while the chain head is locked, instead of a round trip each."
 
 
 _USE_OF_VOUCHER = DriverStatement(
-    "SELECT entry_id, kind, amount, effective_date FROM award_use"
-    " WHERE award_id = ? AND voucher = ? AND reversed_by IS NULL ORDER BY id LIMIT 1"
+    "SELECT u.entry_id, u.kind, u.amount, u.effective_date FROM award_use u"
+    " WHERE u.award_id = ? AND u.voucher = ? AND (u.reversed_by IS NULL OR"
+    " (SELECT r.effective_date FROM ledger_entry r WHERE r.id = u.reversed_by) > ?)"
+    " ORDER BY u.id LIMIT 1"
 )
-"""The standing use of an award with a voucher (index ``ix_award_use_award_voucher``)."""
+"""The use of an award with a voucher that stands on a day: not reversed, or reversed only
+later (index ``ix_award_use_award_voucher``)."""
 
 
-def check_voucher_unused(session: Session, award: Award, voucher: str | None) -> None:
-    """Refuse a use whose voucher (凭证号) a standing use of ``award`` already has (call under
-    the award's lock).
+def check_voucher_unused(session: Session, award: Award, voucher: str | None, on: date) -> None:
+    """Refuse a use dated ``on`` whose voucher (凭证号) a use of ``award`` standing on ``on``
+    already has (call under the award's lock).
 
     A voucher is one payment document: recorded twice for one award, passed on or spent, it
     is almost always the same payment entered twice. A retry of the same call under its
     idempotency key is answered before this, with the first use; a reversed use frees its
-    voucher for the corrected entry.
+    voucher for the corrected entry from the reversal's date (before it, as of the days
+    between, both uses would count).
     """
     if not voucher:
         return
-    found = _USE_OF_VOUCHER.first(session, (award.id, voucher))
+    found = _USE_OF_VOUCHER.first(session, (award.id, voucher, on))
     if found is not None:
         entry_id, kind, amount, day = found
         raise voucher_used(award.code, voucher, int(entry_id), kind, int(amount), day)

@@ -38,7 +38,7 @@ from funds.grants.models import Award, Enterprise, Use
 from funds.grants.usage import check_pass_through_purpose, held_shortfall, voucher_used
 from funds.imports.context import Context, existing_keys, natural_key
 from funds.imports.report import ParsedRow
-from funds.ledger import Account, EntryRequest, IdempotencyConflict, Ledger, Leg, PostedEntry
+from funds.ledger import Account, Entry, EntryRequest, IdempotencyConflict, Ledger, Leg, PostedEntry
 from funds.ledger.by_day import BalanceByDay
 from funds.ledger.hashing import request_digest
 
@@ -50,6 +50,7 @@ AWARDS = table_of(Award)
 ENTERPRISES = table_of(Enterprise)
 ACCOUNTS = table_of(Account)
 USES = table_of(Use)
+ENTRIES = table_of(Entry)
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ class _Books:
     targets: dict[str, _Target]
     known: dict[str, tuple[int, str]]
     held: dict[str, BalanceByDay]
-    vouchers: dict[tuple[int, str], tuple[int, str, int, date]]
-    """The standing uses that carry a voucher of the file, by award id and voucher."""
+    vouchers: dict[tuple[int, str], list[tuple[tuple[int, str, int, date], date | None]]]
+    """The uses that carry a voucher of the file, by award id and voucher, each with its
+    reversal's date (None while it stands)."""
     codes: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def accounts(self, award: str, credit: str) -> tuple[str, str]:
@@ -148,7 +150,8 @@ def _check(row: ParsedRow, key: str, books: _Books, actor: str) -> _Pending | No
     check_pass_through_purpose(rules_of(award), v["purpose"].strip())
     require_active(award, on, "pass-through")
     voucher = v["voucher"]
-    used = books.vouchers.get((award.id, voucher)) if voucher and award.id else None
+    standing = books.vouchers.get((award.id, voucher), []) if voucher and award.id else []
+    used = next((use for use, undone in standing if undone is None or undone > on), None)
     if used is not None:
         raise voucher_used(code, voucher, *used)
     short = books.held[code].take(on, amount)
@@ -204,22 +207,24 @@ def _enterprises(session: Session, codes: set[str]) -> dict[str, _Target]:
 
 def _vouchers(
     session: Session, rows: list[ParsedRow]
-) -> dict[tuple[int, str], tuple[int, str, int, date]]:
-    """The standing uses (of any award, any kind) that carry one of the file's vouchers: a
-    row whose voucher one of its award already has is refused, as the service refuses it."""
+) -> dict[tuple[int, str], list[tuple[tuple[int, str, int, date], date | None]]]:
+    """The uses (of any award, any kind) that carry one of the file's vouchers, each with the
+    date of its reversal (None while it stands): a row whose voucher a use of its award
+    standing on the row's date already has is refused, as the service refuses it."""
     given = sorted({str(r.values["voucher"]) for r in rows if r.values["voucher"]})
-    found: dict[tuple[int, str], tuple[int, str, int, date]] = {}
+    found: dict[tuple[int, str], list[tuple[tuple[int, str, int, date], date | None]]] = {}
     conn = session.connection()
     for chunk in _chunks(given):
         query = (
             select(USES.c.award_id, USES.c.voucher, USES.c.entry_id, USES.c.kind)
-            .add_columns(USES.c.amount, USES.c.effective_date)
-            .where(USES.c.voucher.in_(chunk), USES.c.reversed_by.is_(None))
+            .add_columns(USES.c.amount, USES.c.effective_date, ENTRIES.c.effective_date)
+            .outerjoin(ENTRIES, ENTRIES.c.id == USES.c.reversed_by)
+            .where(USES.c.voucher.in_(chunk))
             .order_by(USES.c.id)
         )
-        for award_id, voucher, entry_id, kind, amount, day in conn.execute(query):
+        for award_id, voucher, entry_id, kind, amount, day, undone in conn.execute(query):
             earlier = (int(entry_id), str(kind), int(amount), day)
-            found.setdefault((int(award_id), str(voucher)), earlier)
+            found.setdefault((int(award_id), str(voucher)), []).append((earlier, undone))
     return found
 
 

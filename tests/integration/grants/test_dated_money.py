@@ -380,3 +380,35 @@ def test_a_release_reversal_is_dated_the_day_of_the_payment(session: Session) ->
         assert (s.paid, s.held, s.committed) == (0, 0, 1000 * WAN)
         execution = grants.fund_year_execution(session, FUND, 2025, as_of=day)
         assert execution.budget == execution.available + execution.committed + execution.paid
+
+
+# A voucher is one payment. Reversed on 2025-06-01, the first use of 记-9 still stood on the
+# days before: a second use of 记-9 dated then would count the payment twice as of those days.
+def test_a_reversed_use_frees_its_voucher_from_the_reversal_date_on(session: Session) -> None:
+    world(session)
+    award = zone_award(session)
+    release(session, award.code, 1, date(2025, 4, 1))
+
+    def pass_on(n: int, on: date) -> int:
+        return grants.record_pass_through(
+            session,
+            award=award.code,
+            enterprise=credit_code(n),
+            amount=100 * WAN,
+            purpose="设备购置补助",
+            on=on,
+            voucher="记-9",
+            actor="合肥高新区-李",
+        ).entry_id
+
+    first = pass_on(1, date(2025, 5, 1))
+    grants.reverse_entry(
+        session, entry_id=first, reason="企业账户有误", actor="finance-b", on=date(2025, 6, 1)
+    )
+    with pytest.raises(RuleBreach, match=f"entry #{first}") as info:
+        pass_on(2, date(2025, 5, 1))
+    assert info.value.rule == "voucher-once"
+    pass_on(2, date(2025, 6, 1))
+    assert grants.award_statement(session, award.code, as_of=date(2025, 5, 15)).passed_on == (
+        100 * WAN
+    )

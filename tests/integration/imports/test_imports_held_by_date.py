@@ -19,7 +19,7 @@ import factories
 from factories import credit_code
 from funds.cli.common import set_database_factory
 from funds.db import Database
-from funds.grants import record_pass_through
+from funds.grants import record_pass_through, reverse_entry
 from funds.grants.models import Use
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
@@ -126,3 +126,24 @@ def test_an_imported_row_whose_voucher_the_award_already_has_is_refused_at_its_c
     (error,) = body["errors"]
     assert (error["cell"], error["rule"]) == ("E2", "voucher-once")
     assert f"entry #{earlier.entry_id}" in error["message"]
+
+
+def test_a_voucher_is_free_again_only_from_the_day_its_use_was_reversed(
+    cli: Database, tmp_path: Path
+) -> None:
+    with cli.unit_of_work() as session:
+        earlier = record_pass_through(
+            session, award=ADV, enterprise=credit_code(2), amount=WAN, purpose="技术创新项目",
+            on=date(2025, 5, 1), voucher="PZ-9", actor="cluster",
+        )  # fmt: skip
+        reverse_entry(
+            session, entry_id=earlier.entry_id, reason="企业账户有误", actor="b",
+            on=date(2025, 6, 1),
+        )  # fmt: skip
+    rows = [[ADV, credit_code(1), "1万", "技术创新项目", "PZ-9", date(2025, 5, 1)]]
+    code, body = run("pass-through", write(tmp_path / "before.xlsx", HEADERS, rows))
+    assert code == 2, body
+    assert [(e["cell"], e["rule"]) for e in body["errors"]] == [("E2", "voucher-once")]
+    rows = [[ADV, credit_code(1), "1万", "技术创新项目", "PZ-9", date(2025, 6, 1)]]
+    code, body = run("pass-through", write(tmp_path / "after.xlsx", HEADERS, rows))
+    assert code == 0, body
