@@ -106,6 +106,7 @@ def grant_award(
     (:func:`funds.grants.county.county_facts`); without it the grant is recorded with
     empty figures, as awards stored before the criteria were checked are.
     """
+    actor = actor_name(actor)
     try:
         rules = rules_for(programme)
     except ValueError:

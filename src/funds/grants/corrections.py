@@ -19,6 +19,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from funds.actors import actor_name
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants.common import award_by_code, raise_ended, rules_of
@@ -44,6 +45,7 @@ def reverse_entry(
     idempotency_key: str | None = None,
 ) -> PostedEntry:
     """Reverse entry ``entry_id`` and mark the record it made as reversed."""
+    actor = actor_name(actor)
     if not reason.strip():
         raise InvalidInput("reason", "a reversal needs a recorded reason")
     ledger = Ledger(session)

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from funds.actors import actor_name
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants.awards import final_assessment, require_not_exited_by_deadline
@@ -82,6 +83,7 @@ def record_assessment(
     deemed: bool = False,
 ) -> list[Consequence]:
     """Record an assessment result and carry out what follows from it."""
+    actor = actor_name(actor)
     try:
         grade = Grade(canonical(grade))
     except ValueError:
@@ -182,6 +184,7 @@ def record_rectification(
     ``year``'s latest result is a 不合格 with a rectification period, dated on or after that
     result and no later than its due date, once a year.
     """
+    actor = actor_name(actor)
     found = award_by_code(session, award, lock=True)
     rules = rules_of(found)
     if found.status != "active":
@@ -579,6 +582,7 @@ def terminate(
     as the ``paid-after-exit`` alert and :func:`require_active` read it). The exits that
     follow from a result or a deadline carry the result's date.
     """
+    actor = actor_name(actor)
     return _terminate(
         session, award=award, reason=reason, on=on, actor=actor, note=note, check=True
     )
@@ -688,6 +692,7 @@ def record_recovery(
     idempotency_key: str | None = None,
 ) -> Recovery:
     """Record a repayment (partial allowed) or a write-off (with a reason)."""
+    actor = actor_name(actor)
     if kind not in ("repayment", "write_off"):
         raise InvalidInput("kind", f"{kind!r} is not repayment or write_off")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
@@ -760,6 +765,7 @@ def review_recognition(
     Passing extends the recognition by its period (3 years for county clusters); failing
     ends the award as expired: unpaid stages return to the budget (COUNTY-PLAN 附件4 第六条).
     """
+    actor = actor_name(actor)
     found = award_by_code(session, award, lock=True)
     rules = rules_of(found)
     if rules.recognition_years is None or found.recognition_expires is None:
@@ -820,6 +826,7 @@ def record_report(
     year is over (COUNTY-PLAN 附件4 第八条 将上一年度集群发展情况报); and (naming ``period``)
     for a period that ended before the recognition, when no report was due.
     """
+    actor = actor_name(actor)
     found = award_by_code(session, award)
     rules = rules_of(found)
     if not rules.quarterly_report and not rules.annual_report_due:
@@ -882,6 +889,7 @@ def apply_deadlines(
     after it have not passed yet, so an ``as_of`` later than ``today`` is refused. Without
     it ``as_of`` is taken as given, as a simulation of later days does.
     """
+    actor = actor_name(actor)
     if today is not None and as_of > today:
         raise InvalidInput(
             "as_of",

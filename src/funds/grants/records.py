@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from funds.actors import actor_name
 from funds.errors import InvalidInput
 from funds.grants import accounts
 from funds.grants.common import fund_by_code, fund_year, now, replayed_entry
@@ -55,6 +56,7 @@ def set_budget(
     A cut below what is already committed is refused: the budget's available part may
     never go negative.
     """
+    actor = actor_name(actor)
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise InvalidInput("amount", f"{amount!r} is not a non-negative integer of 分")
     if not reason.strip():
@@ -154,6 +156,7 @@ def add_recipient(
     county: str = "",
 ) -> Recipient:
     """Register a recipient (county, district, development zone or cluster) for ``actor``."""
+    actor = actor_name(actor)
     if kind not in RECIPIENT_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not one of {', '.join(RECIPIENT_KINDS)}")
     try:
@@ -180,6 +183,7 @@ def add_enterprise(
     session: Session, *, credit_code: str, name: str, city: str, actor: str
 ) -> Enterprise:
     """Register an enterprise for ``actor``, validating its 统一社会信用代码 and check character."""
+    actor = actor_name(actor)
     credit_code = credit_code.strip().upper()
     problem = credit_code_problem(credit_code)
     if problem:

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
+from funds.actors import actor_name
 from funds.db import table_of
 from funds.driver_sql import DriverStatement, stored_day
 from funds.errors import InvalidInput
@@ -57,6 +58,7 @@ def record_pass_through(
 ) -> Use:
     """Record money the recipient passed on (下达) to an enterprise (the purpose is recorded
     without the spaces around it)."""
+    actor = actor_name(actor)
     _check_amount(amount)
     what = _purpose(purpose, "say what the enterprise receives the money for")
     enterprise = credit_code_of(enterprise)
@@ -147,6 +149,7 @@ def record_spending(
 ) -> Use:
     """Record the recipient's own spending, for a purpose from the programme's list (typed
     with spaces around it or not, as a pass-through's)."""
+    actor = actor_name(actor)
     _check_amount(amount)
     what = _purpose(purpose, "say what the recipient spent the money on")
     request = {

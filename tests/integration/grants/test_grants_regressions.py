@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 
 from factories import FUND, cluster_award, release, world
 from funds import grants
+from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, Duplicate, RuleBreach
-from funds.grants.models import Stage
+from funds.grants.models import Assessment, Stage
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
 
@@ -95,3 +96,29 @@ def test_an_advanced_cluster_report_is_refused_as_not_required(books: Session) -
             books, award=cluster.code, period="2025", on=date(2026, 3, 1), actor="c"
         )
     assert info.value.rule == "reports-of-programme"
+
+
+# An officer's name is stored as one form wherever it is recorded (funds.actors): "p " and
+# "p" are the same officer in every record, not only in journal entries, and a blank name
+# says nobody did it.
+def test_every_record_stores_its_actor_stripped_and_refuses_a_blank_one(books: Session) -> None:
+    award = grants.grant_award(
+        books,
+        programme="service_zone",
+        recipient="HF-GX",
+        fund=FUND,
+        amount=1000 * WAN,
+        granted_on=date(2025, 3, 1),
+        actor=" finance-a ",
+    )
+    assert award.granted_by == "finance-a"
+    grants.record_assessment(
+        books, award=award.code, year=2026, grade="合格", on=date(2026, 3, 1), actor="省厅 "
+    )
+    assessment = books.exec(select(Assessment).where(Assessment.award_id == award.id)).one()
+    assert assessment.actor == "省厅"
+    with pytest.raises(InvalidInput, match="names nobody") as info:
+        grants.record_report(
+            books, award=award.code, period="2026Q1", on=date(2026, 3, 31), actor="  "
+        )
+    assert info.value.details["field"] == "actor"
