@@ -899,24 +899,37 @@ def apply_deadlines(
     done: list[Consequence] = []
     awards = session.exec(select(Award).where(Award.status == "active").order_by(col(Award.id)))
     for award in list(awards):
-        done += _missing_assessments(session, award, as_of, actor)
-        if award.status == "active":
-            done += _missed_rectifications(session, award, as_of, actor)
+        done += _deadlines_of(session, award, as_of, actor)
     return done
 
 
-def _missing_assessments(
-    session: Session, award: Award, as_of: date, actor: str
-) -> list[Consequence]:
-    rules = rules_of(award)
-    month, day = rules.assessment_due
-    years = sorted({s.year for s in stages_of(session, award) if s.gate == Gate.ASSESSMENT})
+def _deadlines_of(session: Session, award: Award, as_of: date, actor: str) -> list[Consequence]:
+    """Apply ``award``'s passed deadlines one at a time, in the order of their days.
+
+    A missing assessment counts as 不合格 on its deadline; a zone's rectification due date
+    passed with neither materials nor a re-assessment fails it, and the zone exits, the day
+    after. Each result may set another deadline (a deemed 不合格 sets a rectification due
+    date), and an exit ends the award: a deadline later than the exit is not applied, so
+    no result is dated after the award ended.
+    """
     done: list[Consequence] = []
-    for year in years:
-        deadline = date(year, month, day)
-        if deadline >= as_of or award.status != "active":
-            continue
-        if final_assessment(session, award, year) is None:
+    while award.status == "active":
+        missing = _first_missing_assessment(session, award, as_of)
+        missed = _first_missed_rectification(session, award, as_of)
+        if missed is not None and (missing is None or missed[0] <= missing[0]):
+            exit_day, year = missed  # the due date was the last day to rectify
+            done += record_assessment(
+                session,
+                award=award.code,
+                year=year,
+                grade=Grade.NOT_SUBMITTED,
+                on=exit_day,
+                actor=actor,
+                reassessment=True,
+                deemed=True,
+            )
+        elif missing is not None:
+            deadline, year = missing
             done.append(Consequence(award.code, "deemed", f"{year}: no assessment by {deadline}"))
             done += record_assessment(
                 session,
@@ -927,17 +940,33 @@ def _missing_assessments(
                 actor=actor,
                 deemed=True,
             )
+        else:
+            break
     return done
 
 
-def _missed_rectifications(
-    session: Session, award: Award, as_of: date, actor: str
-) -> list[Consequence]:
+def _first_missing_assessment(
+    session: Session, award: Award, as_of: date
+) -> tuple[date, int] | None:
+    """The earliest assessed year with no result whose deadline passed before ``as_of``."""
+    month, day = rules_of(award).assessment_due
+    years = sorted({s.year for s in stages_of(session, award) if s.gate == Gate.ASSESSMENT})
+    for year in years:
+        deadline = date(year, month, day)
+        if deadline < as_of and final_assessment(session, award, year) is None:
+            return deadline, year
+    return None
+
+
+def _first_missed_rectification(
+    session: Session, award: Award, as_of: date
+) -> tuple[date, int] | None:
+    """The earliest day after a rectification due date passed before ``as_of`` with no
+    materials submitted and no re-assessment, and the year it was for."""
     pending = session.exec(
-        select(Assessment).where(
-            Assessment.award_id == award.id,
-            col(Assessment.rectification_due).is_not(None),
-        )
+        select(Assessment)
+        .where(Assessment.award_id == award.id, col(Assessment.rectification_due).is_not(None))
+        .order_by(col(Assessment.rectification_due))
     ).all()
     for row in pending:
         due = row.rectification_due
@@ -946,15 +975,5 @@ def _missed_rectifications(
         if due < as_of and latest is not None and latest.id == row.id:
             if rectification_submission(session, award, row.year) is not None:
                 continue  # submitted in time: the zone waits for the province's re-assessment
-            # The due date is the last day to rectify; the zone fails, and exits, the day after.
-            return record_assessment(
-                session,
-                award=award.code,
-                year=row.year,
-                grade=Grade.NOT_SUBMITTED,
-                on=due + timedelta(days=1),
-                actor=actor,
-                reassessment=True,
-                deemed=True,
-            )
-    return []
+            return due + timedelta(days=1), row.year
+    return None

@@ -17,7 +17,7 @@ from factories import FUND, cluster_award, credit_code, release, world, zone_awa
 from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, BudgetShortfall, RuleBreach
-from funds.grants.models import Award, FundYear, Stage
+from funds.grants.models import Assessment, Award, FundYear, Stage
 from funds.ledger import Ledger, verify
 from funds.policy import WAN
 
@@ -412,3 +412,19 @@ def test_a_reversed_use_frees_its_voucher_from_the_reversal_date_on(session: Ses
     assert grants.award_statement(session, award.code, as_of=date(2025, 5, 15)).passed_on == (
         100 * WAN
     )
+
+
+# Deadlines are applied in the order of their days. The 2026 不合格 of 2026-04-30 was due by
+# 2026-07-30: with no materials the zone exits on 2026-07-31. The 2027 assessment, due by
+# 2027-12-31, was never owed by a zone that had left; it is not deemed 不合格 after the exit.
+def test_deadlines_after_an_exit_are_not_applied(session: Session) -> None:
+    world(session)
+    award = zone_award(session)
+    release(session, award.code, 1, date(2025, 4, 1))
+    assess(session, award.code, 2026, "不合格", date(2026, 4, 30))
+    done = grants.apply_deadlines(session, as_of=date(2028, 1, 5))
+    assert [(c.action, c.detail) for c in done if c.action in ("exit", "deemed")] == [
+        ("exit", "exit on 2026-07-31: failed_rectification")
+    ]
+    years = session.exec(select(Assessment.year).where(Assessment.award_id == award.id)).all()
+    assert sorted(years) == [2026, 2026]
