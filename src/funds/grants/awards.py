@@ -27,6 +27,7 @@ from funds.grants.common import (
     award_by_code,
     fund_by_code,
     fund_code_of,
+    lock_fund_years,
     now,
     recipient_by_code,
     replayed_entry,
@@ -162,6 +163,7 @@ def grant_award(
     if session.exec(select(Award).where(Award.code == code)).first() is not None:
         raise Duplicate(f"award {code} already exists", award=code)
     ledger = Ledger(session)
+    lock_fund_years(session, source, [plan.year for plan in plans])
     _check_budget(ledger, fund, plans, granted_on, rules.clauses.get("budget"))
     legs: list[Leg] = []
     for seq, plan in enumerate(plans, start=1):

@@ -48,11 +48,31 @@ def fund_by_code(session: Session, code: str) -> Fund:
     return found
 
 
-def fund_year(session: Session, fund: Fund, year: int) -> FundYear | None:
-    """Return the fund's budget row for ``year``, if one was set."""
-    return session.exec(
-        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
-    ).first()
+def fund_year(session: Session, fund: Fund, year: int, *, lock: bool = False) -> FundYear | None:
+    """Return the fund's budget row for ``year``, if one was set (locked ``FOR UPDATE`` on
+    PostgreSQL when asked)."""
+    query = select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    if lock and not is_sqlite(session):
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def lock_fund_years(session: Session, fund: Fund, years: list[int]) -> None:
+    """Lock the fund's budget rows of ``years`` in year order (PostgreSQL; on SQLite the
+    unit of work already holds the database's write lock).
+
+    A grant, a budget cut and a budget's reversal read a year's available budget on every
+    day from their date before they post: whoever changes a year's budget or commitments
+    holds its row meanwhile, so that two of them never both see money only one can take.
+    """
+    if is_sqlite(session) or not years:
+        return
+    session.exec(
+        select(FundYear.id)
+        .where(FundYear.fund_id == fund.id, col(FundYear.year).in_(sorted(set(years))))
+        .order_by(col(FundYear.year))
+        .with_for_update()
+    ).all()
 
 
 def recipient_by_code(session: Session, code: str) -> Recipient:

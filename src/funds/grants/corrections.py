@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from funds.actors import actor_name
 from funds.errors import InvalidInput
 from funds.grants import accounts
-from funds.grants.common import award_by_code, raise_ended, rules_of
+from funds.grants.common import award_by_code, lock_fund_years, raise_ended, rules_of
 from funds.grants.errors import RuleBreach
 from funds.grants.lifecycle import forfeit_failed_year
 from funds.grants.models import Award, BudgetChange, Fund, FundYear, Recovery, Stage, Use
@@ -131,6 +131,7 @@ def _check_budget_reversal(session: Session, ledger: Ledger, entry_id: int, day:
     assert row is not None
     fund = session.get(Fund, row.fund_id)
     assert fund is not None
+    lock_fund_years(session, fund, [row.year])
     check_cut_by_day(
         ledger,
         fund.code,

@@ -63,7 +63,7 @@ def set_budget(
         raise InvalidInput("reason", "a budget change needs a recorded reason")
     fund = fund_by_code(session, fund_code)
     request = {"op": "budget", "fund": fund_code, "year": year, "amount": amount}
-    row = fund_year(session, fund, year)
+    row = fund_year(session, fund, year, lock=True)
     if replayed_entry(session, idempotency_key, request) is not None and row is not None:
         return row
     ledger = Ledger(session)
