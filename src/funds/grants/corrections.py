@@ -56,7 +56,9 @@ def reverse_entry(
             f"entry #{entry_id} is a {original.kind}; only {', '.join(REVERSIBLE)} entries can"
             " be reversed (a grant is ended by exit or revocation)",
         )
-    if on is not None and on < original.effective_date:
+    if ledger.reversal_of(entry_id) is not None:
+        pass  # reversed already: the ledger replays a retry or refuses a second reversal
+    elif on is not None and on < original.effective_date:
         raise RuleBreach(
             "reversal-not-before-entry",
             f"entry #{entry_id} ({original.kind}) is dated {original.effective_date}; its"
@@ -66,7 +68,7 @@ def reverse_entry(
             effective_date=original.effective_date,
             on=on,
         )
-    if original.kind == "release":
+    elif original.kind == "release":
         _check_release_reversal(session, ledger, entry_id, on)
     elif original.kind == "budget":
         _check_budget_reversal(session, ledger, entry_id, on or original.effective_date)

@@ -18,7 +18,7 @@ from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, BudgetShortfall, RuleBreach
 from funds.grants.models import Assessment, Award, FundYear, Stage
-from funds.ledger import Ledger, verify
+from funds.ledger import AlreadyReversed, Ledger, verify
 from funds.policy import WAN
 
 ONE_YEAR = [grants.StagePlan(2025, 400 * WAN), grants.StagePlan(2025, 600 * WAN)]
@@ -428,3 +428,23 @@ def test_deadlines_after_an_exit_are_not_applied(session: Session) -> None:
     ]
     years = session.exec(select(Assessment.year).where(Assessment.award_id == award.id)).all()
     assert sorted(years) == [2026, 2026]
+
+
+# A retry of a reversal under its key gets the first reversal back, and a second reversal is
+# refused as such, even though the reversed top-up no longer carries anything to check.
+def test_a_budget_reversal_retried_is_the_first_and_a_second_is_refused_as_such(
+    session: Session,
+) -> None:
+    world(session, budget_wan=100)
+    set_budget(session, 2025, 1000, date(2025, 2, 1), "追加预算")
+    entry, _ = Ledger(session).head()
+    first = grants.reverse_entry(
+        session, entry_id=entry, reason="录入错误", actor="finance-b", idempotency_key="rv-1"
+    )
+    again = grants.reverse_entry(
+        session, entry_id=entry, reason="录入错误", actor="finance-b", idempotency_key="rv-1"
+    )
+    assert (again.id, again.replayed) == (first.id, True)
+    with pytest.raises(AlreadyReversed):
+        grants.reverse_entry(session, entry_id=entry, reason="again", actor="finance-b")
+    assert grants.fund_year_execution(session, FUND, 2025).budget == 100 * WAN
