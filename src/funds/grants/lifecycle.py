@@ -917,31 +917,22 @@ def _deadlines_of(session: Session, award: Award, as_of: date, actor: str) -> li
         missing = _first_missing_assessment(session, award, as_of)
         missed = _first_missed_rectification(session, award, as_of)
         if missed is not None and (missing is None or missed[0] <= missing[0]):
-            exit_day, year = missed  # the due date was the last day to rectify
-            done += record_assessment(
-                session,
-                award=award.code,
-                year=year,
-                grade=Grade.NOT_SUBMITTED,
-                on=exit_day,
-                actor=actor,
-                reassessment=True,
-                deemed=True,
-            )
+            (on, year), reassessment = missed, True  # the day after the last to rectify
         elif missing is not None:
-            deadline, year = missing
-            done.append(Consequence(award.code, "deemed", f"{year}: no assessment by {deadline}"))
-            done += record_assessment(
-                session,
-                award=award.code,
-                year=year,
-                grade=Grade.NOT_SUBMITTED,
-                on=deadline,
-                actor=actor,
-                deemed=True,
-            )
+            (on, year), reassessment = missing, False
+            done.append(Consequence(award.code, "deemed", f"{year}: no assessment by {on}"))
         else:
             break
+        done += record_assessment(
+            session,
+            award=award.code,
+            year=year,
+            grade=Grade.NOT_SUBMITTED,
+            on=on,
+            actor=actor,
+            reassessment=reassessment,
+            deemed=True,
+        )
     return done
 
 

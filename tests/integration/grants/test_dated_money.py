@@ -137,27 +137,17 @@ def test_a_reversal_cannot_be_dated_before_the_entry_it_reverses(session: Sessio
     world(session)
     award = zone_award(session, granted_on=date(2025, 3, 1))
     release(session, award.code, 1, date(2025, 4, 1))
-    use = grants.record_pass_through(
-        session,
-        award=award.code,
-        enterprise=credit_code(1),
-        amount=100 * WAN,
-        purpose="设备购置补助",
-        on=date(2025, 6, 1),
-        actor="合肥高新区-李",
-    )
+    use = pass_on(session, award.code, 1, 100, date(2025, 6, 1))
     head = Ledger(session).head()
     with pytest.raises(RuleBreach, match="dated 2025-06-01; its reversal cannot") as info:
         grants.reverse_entry(
-            session, entry_id=use.entry_id, reason="录入错误", actor="b", on=date(2025, 5, 1)
+            session, entry_id=use, reason="录入错误", actor="b", on=date(2025, 5, 1)
         )
     assert info.value.rule == "reversal-not-before-entry"
     assert Ledger(session).head() == head
     statement = grants.award_statement(session, award.code, as_of=date(2025, 5, 15))
     assert statement.passed_on == 0
-    grants.reverse_entry(
-        session, entry_id=use.entry_id, reason="录入错误", actor="b", on=date(2025, 6, 1)
-    )
+    grants.reverse_entry(session, entry_id=use, reason="录入错误", actor="b", on=date(2025, 6, 1))
     assert grants.award_statement(session, award.code).passed_on == 0
 
 
@@ -178,6 +168,22 @@ def test_a_budget_top_up_cannot_be_reversed_under_the_grants_it_carried(
             )
         assert info.value.rule == "budget-not-below-commitments"
     assert grants.fund_year_execution(session, FUND, 2025).budget == 1000 * WAN
+
+
+def pass_on(
+    session: Session, award: str, n: int, wan: int, on: date, voucher: str | None = None
+) -> int:
+    """合肥高新区 passes ``wan`` 万 of ``award`` on to enterprise ``n``; return the entry."""
+    return grants.record_pass_through(
+        session,
+        award=award,
+        enterprise=credit_code(n),
+        amount=wan * WAN,
+        purpose="设备购置补助",
+        on=on,
+        voucher=voucher,
+        actor="合肥高新区-李",
+    ).entry_id
 
 
 def assess(session: Session, award: str, year: int, grade: str, on: date, **kw: bool) -> None:
@@ -214,15 +220,7 @@ def test_a_result_that_ends_an_award_cannot_be_dated_before_money_it_used(
     award = zone_award(session)
     release(session, award.code, 1, date(2025, 4, 1))
     assess(session, award.code, 2026, "不合格", date(2026, 4, 30))
-    grants.record_pass_through(
-        session,
-        award=award.code,
-        enterprise=credit_code(1),
-        amount=100 * WAN,
-        purpose="设备购置补助",
-        on=date(2026, 6, 15),
-        actor="合肥高新区-李",
-    )
+    pass_on(session, award.code, 1, 100, date(2026, 6, 15))
     head = Ledger(session).head()
     with pytest.raises(InvalidInput, match=r"ends the award \(exit on 2026-06-01\)"):
         assess(session, award.code, 2026, "不合格", date(2026, 6, 1), reassessment=True)
@@ -305,21 +303,10 @@ def test_a_zone_past_its_rectification_date_without_materials_gets_nothing_more(
     release(session, award.code, 1, date(2025, 4, 1))
     assess(session, award.code, 2025, "不合格", date(2025, 11, 1))
 
-    def pass_on(on: date) -> None:
-        grants.record_pass_through(
-            session,
-            award=award.code,
-            enterprise=credit_code(1),
-            amount=10 * WAN,
-            purpose="设备购置补助",
-            on=on,
-            actor="合肥高新区-李",
-        )
-
-    pass_on(date(2026, 2, 1))
+    pass_on(session, award.code, 1, 10, date(2026, 2, 1))
     head = Ledger(session).head()
     with pytest.raises(AwardEnded, match="the zone exits on 2026-02-02") as info:
-        pass_on(date(2026, 2, 2))
+        pass_on(session, award.code, 1, 10, date(2026, 2, 2))
     assert info.value.rule == "no-payment-after-exit"
     with pytest.raises(AwardEnded, match="no assessment dated 2026-03-01"):
         assess(session, award.code, 2026, "合格", date(2026, 3, 1))
@@ -389,26 +376,14 @@ def test_a_reversed_use_frees_its_voucher_from_the_reversal_date_on(session: Ses
     award = zone_award(session)
     release(session, award.code, 1, date(2025, 4, 1))
 
-    def pass_on(n: int, on: date) -> int:
-        return grants.record_pass_through(
-            session,
-            award=award.code,
-            enterprise=credit_code(n),
-            amount=100 * WAN,
-            purpose="设备购置补助",
-            on=on,
-            voucher="记-9",
-            actor="合肥高新区-李",
-        ).entry_id
-
-    first = pass_on(1, date(2025, 5, 1))
+    first = pass_on(session, award.code, 1, 100, date(2025, 5, 1), voucher="记-9")
     grants.reverse_entry(
         session, entry_id=first, reason="企业账户有误", actor="finance-b", on=date(2025, 6, 1)
     )
     with pytest.raises(RuleBreach, match=f"entry #{first}") as info:
-        pass_on(2, date(2025, 5, 1))
+        pass_on(session, award.code, 2, 100, date(2025, 5, 1), voucher="记-9")
     assert info.value.rule == "voucher-once"
-    pass_on(2, date(2025, 6, 1))
+    pass_on(session, award.code, 2, 100, date(2025, 6, 1), voucher="记-9")
     assert grants.award_statement(session, award.code, as_of=date(2025, 5, 15)).passed_on == (
         100 * WAN
     )
