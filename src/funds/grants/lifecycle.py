@@ -885,9 +885,9 @@ def apply_deadlines(
     """Treat what is past due as its rules say: a missing assessment is 不合格 once its
     deadline has passed; a rectification not re-assessed by its due date fails it.
 
-    ``today`` is the caller's clock (the CLI and the API pass the real date): deadlines
-    after it have not passed yet, so an ``as_of`` later than ``today`` is refused. Without
-    it ``as_of`` is taken as given, as a simulation of later days does.
+    ``today`` is the caller's clock (the CLI and the API pass :func:`funds.clock.today`):
+    deadlines after it have not passed yet, so an ``as_of`` later than ``today`` is refused.
+    Without it ``as_of`` is taken as given, as a simulation of later days does.
     """
     actor = actor_name(actor)
     if today is not None and as_of > today:
