@@ -504,6 +504,16 @@ _MISSED_RECTIFICATION = DriverStatement(
 submitted nor a re-assessment recorded: the zone exits the day after its due date."""
 
 
+def missed_rectification(session: Session, award: Award, before: date) -> tuple[int, date] | None:
+    """The year and due date of ``award``'s earliest 不合格 whose rectification period ended
+    before ``before`` with neither materials submitted nor a re-assessment, if any."""
+    found = _MISSED_RECTIFICATION.first(session, (award.id, before))
+    if found is None:
+        return None
+    year, due = found
+    return int(year), due if isinstance(due, date) else date.fromisoformat(due)  # SQLite: text
+
+
 def require_not_exited_by_deadline(session: Session, award: Award, on: date, what: str) -> None:
     """Refuse ``what`` dated ``on`` when ``award`` has exited by then under ZONE-GUIDE 评估管理
     though the deadlines have not been applied yet: a 不合格 whose rectification period
@@ -515,11 +525,10 @@ def require_not_exited_by_deadline(session: Session, award: Award, on: date, wha
     """
     if rules_of(award).rectification_months is None:
         return
-    found = _MISSED_RECTIFICATION.first(session, (award.id, on))
+    found = missed_rectification(session, award, on)
     if found is None:
         return
-    year, due = found[0], found[1]
-    due = due if isinstance(due, date) else date.fromisoformat(due)  # SQLite: ISO text
+    year, due = found
     raise AwardEnded(
         "no-payment-after-exit",
         f"{award.code}: the {year} 不合格's rectification was due by {due} and neither"

@@ -24,7 +24,11 @@ from sqlmodel import Session, col, select
 from funds.actors import actor_name
 from funds.errors import InvalidInput
 from funds.grants import accounts
-from funds.grants.awards import final_assessment, require_not_exited_by_deadline
+from funds.grants.awards import (
+    final_assessment,
+    missed_rectification,
+    require_not_exited_by_deadline,
+)
 from funds.grants.common import (
     add_months,
     award_by_code,
@@ -954,17 +958,5 @@ def _first_missed_rectification(
 ) -> tuple[date, int] | None:
     """The earliest day after a rectification due date passed before ``as_of`` with no
     materials submitted and no re-assessment, and the year it was for."""
-    pending = session.exec(
-        select(Assessment)
-        .where(Assessment.award_id == award.id, col(Assessment.rectification_due).is_not(None))
-        .order_by(col(Assessment.rectification_due))
-    ).all()
-    for row in pending:
-        due = row.rectification_due
-        assert due is not None
-        latest = final_assessment(session, award, row.year)
-        if due < as_of and latest is not None and latest.id == row.id:
-            if rectification_submission(session, award, row.year) is not None:
-                continue  # submitted in time: the zone waits for the province's re-assessment
-            return due + timedelta(days=1), row.year
-    return None
+    found = missed_rectification(session, award, as_of)
+    return None if found is None else (found[1] + timedelta(days=1), found[0])

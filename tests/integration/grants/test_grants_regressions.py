@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from factories import FUND, cluster_award, release, world
+from factories import FUND, cluster_award, release, world, zone_award
 from funds import grants
 from funds.errors import InvalidInput
 from funds.grants.errors import AwardEnded, Duplicate, RuleBreach
@@ -68,15 +68,7 @@ def test_a_second_result_for_a_year_says_what_the_officer_can_do(books: Session)
         grants.record_assessment(
             books, award=cluster.code, year=2025, grade="不合格", on=date(2025, 12, 1), actor="p"
         )
-    zone = grants.grant_award(
-        books,
-        programme="service_zone",
-        recipient="HF-GX",
-        fund=FUND,
-        amount=1000 * WAN,
-        granted_on=date(2025, 3, 1),
-        actor="finance-a",
-    )
+    zone = zone_award(books)
     grants.record_assessment(
         books, award=zone.code, year=2026, grade="不合格", on=date(2026, 4, 30), actor="p"
     )
